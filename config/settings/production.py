@@ -1,0 +1,10 @@
+"""Production: secrets have no defaults, so a missing one fails at boot."""
+
+from __future__ import annotations
+
+from .base import *  # noqa: F403
+from .base import env
+
+SECRET_KEY = env("SECRET_KEY")
+DEBUG = False
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)

@@ -1,0 +1,21 @@
+"""Settings for pytest: the same database and broker choice as base, faster hashing, locmem email."""
+
+from __future__ import annotations
+
+from .base import *  # noqa: F403
+from .base import BASE_DIR, REDIS_URL
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+# Check targets and webhook receivers in tests are real servers on 127.0.0.1.
+ALLOW_PRIVATE_TARGETS = True
+MIN_CHECK_INTERVAL = 30
+if not REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+STATIC_ROOT = BASE_DIR / "var" / "test-static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

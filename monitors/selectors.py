@@ -1,0 +1,34 @@
+"""Read-side queries of the monitors app, always scoped to an organisation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import QuerySet
+
+from accounts.models import Organization
+from monitors.models import Monitor
+
+
+def monitor_list_for_organization(*, organization: Organization) -> QuerySet[Monitor]:
+    return Monitor.objects.filter(organization=organization).order_by("name", "id")
+
+
+def monitor_get(*, organization: Organization, monitor_id: int) -> Monitor | None:
+    """The organisation's monitor, or None (callers answer 404 for another tenant's id)."""
+    return Monitor.objects.filter(organization=organization, id=monitor_id).first()
+
+
+def monitor_get_active(*, monitor_id: int) -> Monitor | None:
+    """For tasks: the monitor if it still exists and is not paused."""
+    return Monitor.objects.filter(id=monitor_id, paused=False).select_related("organization").first()
+
+
+def monitor_ids_due(*, now: datetime, limit: int) -> list[tuple[int, datetime, int]]:
+    """(id, next_check_at, interval_seconds) of due monitors, oldest first, through monitor_due_idx."""
+    rows = (
+        Monitor.objects.filter(paused=False, next_check_at__lte=now)
+        .order_by("next_check_at")
+        .values_list("id", "next_check_at", "interval_seconds")[:limit]
+    )
+    return list(rows)
