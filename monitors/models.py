@@ -71,9 +71,7 @@ class Monitor(models.Model):
         ordering = ["name", "id"]
         indexes = [
             # Used by the dispatcher every second: due, unpaused monitors only.
-            models.Index(
-                fields=["next_check_at"], name="monitor_due_idx", condition=models.Q(paused=False)
-            ),
+            models.Index(fields=["next_check_at"], name="monitor_due_idx", condition=models.Q(paused=False)),
         ]
 
     def __str__(self) -> str:

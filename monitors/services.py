@@ -6,6 +6,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -16,6 +17,7 @@ logger = logging.getLogger(__name__)
 
 EDITABLE_FIELDS = (
     "name",
+    "regions",
     "url",
     "method",
     "headers",
@@ -36,6 +38,7 @@ def monitor_create(*, organization: Organization, now: datetime | None = None, *
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"unknown monitor fields: {sorted(unknown)}")
+    fields.setdefault("regions", [settings.CHECK_REGION])
     monitor = Monitor(organization=organization, next_check_at=now or timezone.now(), **fields)
     if monitor.paused:
         monitor.state = Monitor.State.PAUSED

@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from core.netguard import TargetRejected, validate_target_url
 from django.conf import settings
 from django.core.exceptions import ValidationError
-
-from core.netguard import TargetRejected, validate_target_url
 
 MAX_HEADERS = 50
 MAX_HEADER_BYTES = 8 * 1024
@@ -99,3 +98,19 @@ def parse_header_lines(text: str) -> dict[str, str]:
         headers[name.strip()] = value.strip()
     validate_headers(headers)
     return headers
+
+
+_REGION = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
+MAX_REGIONS = 10
+
+
+def validate_regions(regions: Any) -> None:
+    if not isinstance(regions, list) or not regions:
+        raise ValidationError("Give at least one region.", code="required")
+    if len(regions) > MAX_REGIONS:
+        raise ValidationError(f"At most {MAX_REGIONS} regions.", code="too_many")
+    for region in regions:
+        if not isinstance(region, str) or not _REGION.match(region):
+            raise ValidationError(f"{str(region)[:40]!r} is not a region name (a-z, 0-9, -).", code="invalid")
+    if len(set(regions)) != len(regions):
+        raise ValidationError("Regions must not repeat.", code="duplicate")
