@@ -66,3 +66,15 @@ def smtp_sink() -> Iterator[SmtpSink]:
     sink = SmtpSink().start()
     yield sink
     sink.stop()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests of PostgreSQL-only behaviour are skipped, with a reason, on the SQLite default."""
+    from django.conf import settings  # noqa: PLC0415
+
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL (make test does on CI)")
+    for item in items:
+        if "postgres_only" in item.keywords:
+            item.add_marker(skip)

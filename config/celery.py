@@ -7,16 +7,13 @@ import os
 from celery import Celery
 from celery.signals import celeryd_after_setup
 
+from core.queues import region_queue
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 app = Celery("driftwatch")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-
-
-def region_queue(region: str) -> str:
-    """Name of the queue that carries the checks of one region."""
-    return f"checks.{region}"
 
 
 @celeryd_after_setup.connect

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import QuerySet
@@ -24,11 +25,19 @@ def monitor_get_active(*, monitor_id: int) -> Monitor | None:
     return Monitor.objects.filter(id=monitor_id, paused=False).select_related("organization").first()
 
 
-def monitor_ids_due(*, now: datetime, limit: int) -> list[tuple[int, datetime, int]]:
-    """(id, next_check_at, interval_seconds) of due monitors, oldest first, through monitor_due_idx."""
+@dataclass(frozen=True)
+class DueMonitor:
+    id: int
+    next_check_at: datetime
+    interval_seconds: int
+    regions: list[str]
+
+
+def monitor_list_due(*, now: datetime, limit: int) -> list[DueMonitor]:
+    """Due, unpaused monitors, oldest slot first, read through monitor_due_idx."""
     rows = (
         Monitor.objects.filter(paused=False, next_check_at__lte=now)
         .order_by("next_check_at")
-        .values_list("id", "next_check_at", "interval_seconds")[:limit]
+        .values_list("id", "next_check_at", "interval_seconds", "regions")[:limit]
     )
-    return list(rows)
+    return [DueMonitor(*row) for row in rows]

@@ -1,0 +1,80 @@
+"""Probes: run one check against its target and describe what happened. No database access."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from core.http import HttpError, send
+from django.conf import settings
+from django.utils import timezone
+
+from monitors.models import Monitor
+
+_MAX_ERROR = 500
+
+
+@dataclass(frozen=True)
+class ProbeOutcome:
+    started_at: datetime
+    ok: bool
+    status_code: int | None = None
+    latency_ms: int | None = None
+    error_kind: str = ""
+    error: str = ""
+    response_bytes: int | None = None
+    body_truncated: bool = False
+
+    def as_fields(self) -> dict[str, object]:
+        return {
+            "started_at": self.started_at,
+            "ok": self.ok,
+            "status_code": self.status_code,
+            "latency_ms": self.latency_ms,
+            "error_kind": self.error_kind,
+            "error": self.error[:_MAX_ERROR],
+            "response_bytes": self.response_bytes,
+            "body_truncated": self.body_truncated,
+        }
+
+
+def probe_http(monitor: Monitor) -> ProbeOutcome:
+    """GET (or the monitor's method) the URL through the network guard; a failing target is data, not an error."""
+    started_at = timezone.now()
+    try:
+        response = send(
+            monitor.method,
+            monitor.url,
+            timeout_ms=monitor.timeout_seconds * 1000,
+            max_bytes=settings.CHECKS_MAX_BODY_BYTES,
+            headers=monitor.headers or None,
+            body=monitor.body or None,
+            max_redirects=settings.CHECKS_MAX_REDIRECTS,
+        )
+    except HttpError as exc:
+        return ProbeOutcome(started_at=started_at, ok=False, error_kind=exc.kind, error=exc.message)
+    common = {
+        "started_at": started_at,
+        "status_code": response.status_code,
+        "latency_ms": response.elapsed_ms,
+        "response_bytes": len(response.body),
+        "body_truncated": response.body_truncated,
+    }
+    expected = monitor.expected_status or [200]
+    if response.status_code not in expected:
+        wanted = ", ".join(str(code) for code in expected)
+        return ProbeOutcome(
+            ok=False, error_kind="unexpected_status", error=f"HTTP {response.status_code}, expected {wanted}", **common
+        )
+    if monitor.keyword and monitor.keyword.encode() not in response.body:
+        return ProbeOutcome(
+            ok=False, error_kind="keyword_missing", error=f"Keyword {monitor.keyword[:100]!r} not found", **common
+        )
+    return ProbeOutcome(ok=True, **common)
+
+
+PROBES = {Monitor.Kind.HTTP: probe_http}
+
+
+def probe(monitor: Monitor) -> ProbeOutcome:
+    return PROBES[Monitor.Kind(monitor.kind)](monitor)

@@ -1,0 +1,126 @@
+"""Use cases of the checks app: execute one check slot, dispatch due monitors."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from checks.models import CheckResult, StatusChange
+from checks.probes import ProbeOutcome, probe
+from checks.signals import status_change_recorded
+from checks.state import MonitorState, next_state
+from monitors.models import Monitor
+from monitors.selectors import monitor_list_due
+from monitors.services import monitor_claim_due
+
+logger = logging.getLogger(__name__)
+
+
+def check_execute(*, monitor: Monitor, due_at: datetime, region: str | None = None) -> CheckResult:
+    """Run the check for one (monitor, region, due_at) slot and store its result.
+
+    Idempotent: a redelivered task finds the stored result and returns it without probing
+    again; two racing runs store one result and one StatusChange (the unique slot wins).
+    """
+    region = region or settings.CHECK_REGION
+    slot = {"monitor": monitor, "region": region, "due_at": due_at}
+    if done := CheckResult.objects.filter(**slot).first():
+        return done
+    outcome = probe(monitor)  # network I/O, outside any transaction
+    try:
+        with transaction.atomic():
+            result = CheckResult.objects.create(**slot, **outcome.as_fields())
+            change = _apply_outcome(monitor_id=monitor.id, outcome=outcome, result=result)
+    except IntegrityError:
+        # Another delivery of the same slot committed first; its result stands.
+        return CheckResult.objects.get(**slot)
+    logger.info(
+        "check finished monitor=%s region=%s ok=%s status=%s latency_ms=%s error_kind=%s",
+        monitor.id,
+        region,
+        outcome.ok,
+        outcome.status_code,
+        outcome.latency_ms,
+        outcome.error_kind or "-",
+    )
+    if change is not None:
+        change_id = change.id
+        transaction.on_commit(lambda: status_change_recorded.send(sender=StatusChange, status_change_id=change_id))
+    return result
+
+
+def _apply_outcome(*, monitor_id: int, outcome: ProbeOutcome, result: CheckResult) -> StatusChange | None:
+    """Advance the monitor's state under a row lock; record a StatusChange on a flip."""
+    monitor = Monitor.objects.select_for_update().get(id=monitor_id)
+    if monitor.paused:
+        return None  # paused while the probe ran: keep the result, leave the state alone
+    before = MonitorState(monitor.state, monitor.consecutive_failures, monitor.consecutive_successes)
+    after = next_state(
+        before,
+        ok=outcome.ok,
+        failure_threshold=monitor.failure_threshold,
+        recovery_threshold=monitor.recovery_threshold,
+    )
+    monitor.state = after.state
+    monitor.consecutive_failures = after.consecutive_failures
+    monitor.consecutive_successes = after.consecutive_successes
+    monitor.last_checked_at = outcome.started_at
+    monitor.last_latency_ms = outcome.latency_ms
+    monitor.last_status_code = outcome.status_code
+    monitor.last_error = outcome.error[:500]
+    change = None
+    if after.state != before.state:
+        monitor.state_changed_at = outcome.started_at
+        change = StatusChange.objects.create(
+            monitor=monitor,
+            result=result,
+            old_state=before.state,
+            new_state=after.state,
+            cause=outcome.error or f"HTTP {outcome.status_code}",
+            created_at=outcome.started_at,
+        )
+        logger.info("monitor state changed monitor=%s from=%s to=%s", monitor.id, before.state, after.state)
+    monitor.save(
+        update_fields=[
+            "state",
+            "consecutive_failures",
+            "consecutive_successes",
+            "last_checked_at",
+            "last_latency_ms",
+            "last_status_code",
+            "last_error",
+            "state_changed_at",
+        ]
+    )
+    return change
+
+
+def checks_dispatch_due(*, now: datetime | None = None, limit: int | None = None) -> int:
+    """Claim every due monitor's slot and enqueue one run per region; returns how many slots were claimed.
+
+    The claim is a conditional UPDATE on next_check_at, so two dispatchers (two beats) never
+    enqueue the same slot twice; a lost message only delays the monitor until the stale-slot
+    rule in monitor_claim_due moves it on.
+    """
+    from checks.tasks import run_check_task  # noqa: PLC0415 - tasks import services
+    from core.queues import region_queue  # noqa: PLC0415
+
+    now = now or timezone.now()
+    claimed = 0
+    for due in monitor_list_due(now=now, limit=limit or settings.CHECKS_DISPATCH_BATCH):
+        if not monitor_claim_due(
+            monitor_id=due.id, due_at=due.next_check_at, interval_seconds=due.interval_seconds, now=now
+        ):
+            continue
+        claimed += 1
+        # A run that has not started within one interval is stale: the next slot supersedes it.
+        expires = now + timedelta(seconds=max(due.interval_seconds, 30))
+        for region in due.regions:
+            run_check_task.apply_async(
+                args=[due.id, due.next_check_at.isoformat(), region], queue=region_queue(region), expires=expires
+            )
+    return claimed

@@ -1,0 +1,169 @@
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from checks.models import CheckResult, StatusChange
+from checks.services import check_execute
+from checks.signals import status_change_recorded
+from checks.tests.factories import make_monitor
+from conftest import organization_of
+from monitors.models import Monitor
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def monitor(alice, http_target) -> Monitor:
+    return make_monitor(organization=organization_of(alice), url=f"{http_target.url}/health")
+
+
+def test_check_execute_records_status_and_latency(monitor, http_target) -> None:
+    due = timezone.now()
+    result = check_execute(monitor=monitor, due_at=due)
+    assert result.ok is True
+    assert result.status_code == 200
+    assert result.latency_ms is not None and result.latency_ms >= 0
+    assert result.region == "local"
+    assert http_target.requests[0].path == "/health"
+    monitor.refresh_from_db()
+    assert monitor.state == "up"
+    assert monitor.last_status_code == 200
+    assert monitor.last_checked_at == result.started_at
+
+
+def test_check_execute_unexpected_status_is_a_failed_result(monitor, http_target) -> None:
+    http_target.set_reply(status=500, body=b"boom")
+    result = check_execute(monitor=monitor, due_at=timezone.now())
+    assert result.ok is False
+    assert result.status_code == 500
+    assert result.error_kind == "unexpected_status"
+    assert "HTTP 500" in result.error
+
+
+def test_check_execute_keyword_missing_fails(alice, http_target) -> None:
+    monitor = make_monitor(organization=organization_of(alice), url=http_target.url, keyword="healthy")
+    http_target.set_reply(status=200, body=b'{"status": "degraded"}')
+    result = check_execute(monitor=monitor, due_at=timezone.now())
+    assert (result.ok, result.error_kind) == (False, "keyword_missing")
+    http_target.set_reply(status=200, body=b'{"status": "healthy"}')
+    assert check_execute(monitor=monitor, due_at=timezone.now() + timedelta(seconds=60)).ok is True
+
+
+def test_check_execute_timeout_is_data_not_an_exception(alice, http_target) -> None:
+    monitor = make_monitor(organization=organization_of(alice), url=http_target.url, timeout_seconds=1)
+    http_target.set_reply(status=200, delay_seconds=2.5)
+    result = check_execute(monitor=monitor, due_at=timezone.now())
+    assert result.ok is False
+    assert result.error_kind in {"read_timeout", "timeout"}
+    assert result.status_code is None
+
+
+def test_check_execute_connection_refused_is_a_failed_result(alice) -> None:
+    import socket
+
+    with socket.socket() as s:  # a port that is free now and closed when the check runs
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monitor = make_monitor(organization=organization_of(alice), url=f"http://127.0.0.1:{port}/")
+    result = check_execute(monitor=monitor, due_at=timezone.now())
+    assert result.ok is False
+    assert result.error_kind == "connection_error"
+
+
+def test_down_after_two_failures_records_one_status_change(monitor, http_target) -> None:
+    start = timezone.now()
+    seen: list[int] = []
+    status_change_recorded.connect(
+        lambda sender, status_change_id, **kw: seen.append(status_change_id), weak=False, dispatch_uid="test-seen"
+    )
+    try:
+        check_execute(monitor=monitor, due_at=start)
+        http_target.set_reply(status=500)
+        check_execute(monitor=monitor, due_at=start + timedelta(seconds=60))
+        monitor.refresh_from_db()
+        assert monitor.state == "up"  # one failure is not enough
+        check_execute(monitor=monitor, due_at=start + timedelta(seconds=120))
+        monitor.refresh_from_db()
+        assert monitor.state == "down"
+        http_target.set_reply(status=200)
+        check_execute(monitor=monitor, due_at=start + timedelta(seconds=180))
+    finally:
+        status_change_recorded.disconnect(dispatch_uid="test-seen")
+    monitor.refresh_from_db()
+    assert monitor.state == "up"
+    changes = list(StatusChange.objects.filter(monitor=monitor).order_by("created_at", "id"))
+    assert [(c.old_state, c.new_state) for c in changes] == [("pending", "up"), ("up", "down"), ("down", "up")]
+    assert "HTTP 500" in changes[1].cause
+    assert all(c.processed_at is None for c in changes)
+    # Signals fire only on commit; inside the test transaction nothing committed.
+    assert seen == []
+
+
+def test_status_change_signal_fires_after_commit(monitor, http_target, django_capture_on_commit_callbacks) -> None:
+    seen: list[int] = []
+    status_change_recorded.connect(
+        lambda sender, status_change_id, **kw: seen.append(status_change_id), weak=False, dispatch_uid="test-commit"
+    )
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            check_execute(monitor=monitor, due_at=timezone.now())
+    finally:
+        status_change_recorded.disconnect(dispatch_uid="test-commit")
+    assert seen == [StatusChange.objects.get(monitor=monitor).id]
+
+
+def test_cel_02_second_run_of_a_slot_returns_stored_result(monitor, http_target) -> None:
+    due = timezone.now()
+    first = check_execute(monitor=monitor, due_at=due)
+    http_target.set_reply(status=500)
+    second = check_execute(monitor=monitor, due_at=due)
+    assert second.id == first.id
+    assert second.ok is True
+    assert CheckResult.objects.filter(monitor=monitor).count() == 1
+    assert StatusChange.objects.filter(monitor=monitor).count() == 1
+    assert len(http_target.requests) == 1  # the redelivery did not probe again
+
+
+def test_paused_during_probe_keeps_result_and_state(monitor, http_target) -> None:
+    Monitor.objects.filter(id=monitor.id).update(paused=True, state="paused")
+    result = check_execute(monitor=monitor, due_at=timezone.now())
+    monitor.refresh_from_db()
+    assert result.ok is True
+    assert monitor.state == "paused"
+    assert not StatusChange.objects.exists()
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_cel_02_two_racing_runs_store_one_result_and_one_status_change(alice, http_target) -> None:
+    monitor = make_monitor(organization=organization_of(alice), url=http_target.url)
+    http_target.set_reply(status=200, delay_seconds=0.3)  # both probes are in flight together
+    due = timezone.now()
+    results: list[int] = []
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(2)
+
+    def run() -> None:
+        try:
+            barrier.wait(timeout=5)
+            results.append(check_execute(monitor=Monitor.objects.get(id=monitor.id), due_at=due).id)
+        except BaseException as exc:  # noqa: BLE001 - surfaced below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert errors == []
+    assert len(http_target.requests) == 2  # both really probed
+    assert len(results) == 2 and results[0] == results[1]
+    assert CheckResult.objects.filter(monitor=monitor, due_at=due).count() == 1
+    assert StatusChange.objects.filter(monitor=monitor).count() == 1
