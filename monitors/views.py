@@ -1,0 +1,129 @@
+"""HTML pages for monitors: the dashboard and create / detail / edit / delete.
+
+Reads go through selectors scoped to the request's organisation (another tenant's id is a
+404, exactly like a missing one); writes go through monitors.services.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.views.generic import FormView, TemplateView
+
+from accounts.models import Organization
+from accounts.selectors import organization_get_for_request
+from monitors.forms import MonitorForm
+from monitors.models import Monitor
+from monitors.panels import dashboard_columns, detail_panels
+from monitors.selectors import monitor_get, monitor_list_for_organization
+from monitors.services import monitor_create, monitor_delete, monitor_update
+
+logger = logging.getLogger(__name__)
+
+
+class OrganizationMixin(LoginRequiredMixin):
+    request: HttpRequest
+
+    @cached_property
+    def organization(self) -> Organization | None:
+        return organization_get_for_request(request=self.request)
+
+
+class MonitorMixin(OrganizationMixin):
+    monitor: Monitor
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        # Looked up before the HTTP method is dispatched: an id that is not this
+        # organisation's answers 404 to every method, exactly as a missing one does.
+        monitor = None
+        if self.organization is not None:
+            monitor = monitor_get(organization=self.organization, monitor_id=kwargs["pk"])
+        if monitor is None:
+            raise Http404("No such monitor.")
+        self.monitor = monitor
+        return super().dispatch(request, *args, **kwargs)
+
+
+class DashboardView(OrganizationMixin, TemplateView):
+    template_name = "monitors/monitor_list.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        monitors = []
+        if self.organization is not None:
+            monitors = list(monitor_list_for_organization(organization=self.organization))
+        columns = dashboard_columns(monitors)
+        context["organization"] = self.organization
+        context["rows"] = [{"monitor": monitor, **columns.get(monitor.id, {})} for monitor in monitors]
+        context["state_counts"] = _state_counts(monitors)
+        return context
+
+
+def _state_counts(monitors: list[Monitor]) -> list[tuple[str, int]]:
+    counts = Counter(monitor.display_state for monitor in monitors)
+    return [(state, counts[state]) for state in Monitor.State.values if state in counts]
+
+
+class MonitorCreateView(OrganizationMixin, FormView):
+    template_name = "monitors/monitor_form.html"
+    form_class = MonitorForm
+
+    def form_valid(self, form: MonitorForm) -> HttpResponse:
+        if self.organization is None:
+            raise Http404("No organisation.")
+        monitor = monitor_create(organization=self.organization, **form.cleaned_data)
+        messages.success(self.request, f"Monitor “{monitor.name}” created. Its first check runs shortly.")
+        return redirect("monitors:monitor-detail", pk=monitor.id)
+
+
+class MonitorDetailView(MonitorMixin, TemplateView):
+    template_name = "monitors/monitor_detail.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["monitor"] = self.monitor
+        context["panels"] = detail_panels(self.monitor)
+        return context
+
+
+class MonitorEditView(MonitorMixin, FormView):
+    template_name = "monitors/monitor_form.html"
+    form_class = MonitorForm
+
+    def get_initial(self) -> dict[str, Any]:
+        return MonitorForm.initial_from_monitor(self.monitor)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["monitor"] = self.monitor
+        return context
+
+    def form_valid(self, form: MonitorForm) -> HttpResponse:
+        monitor = monitor_update(monitor=self.monitor, **form.cleaned_data)
+        messages.success(self.request, f"Monitor “{monitor.name}” saved.")
+        return redirect("monitors:monitor-detail", pk=monitor.id)
+
+
+class MonitorDeleteView(MonitorMixin, TemplateView):
+    template_name = "monitors/monitor_confirm_delete.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["monitor"] = self.monitor
+        return context
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        name = self.monitor.name
+        monitor_delete(monitor=self.monitor)
+        messages.success(request, f"Monitor “{name}” deleted.")
+        return HttpResponseRedirect(reverse("monitors:dashboard"))
