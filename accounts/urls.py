@@ -1,3 +1,14 @@
+"""HTML pages of the accounts app, mounted at /settings/."""
+
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.urls import path
+
+from accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("api-keys/", views.ApiKeyListView.as_view(), name="api-key-list"),
+    path("api-keys/<int:pk>/revoke/", views.ApiKeyRevokeView.as_view(), name="api-key-revoke"),
+]

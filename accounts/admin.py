@@ -1,0 +1,131 @@
+"""Admin for operators: users, organisations, memberships and API keys (STYLE R33)."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import QuerySet
+from django.forms import ModelForm
+from django.http import HttpRequest
+
+from accounts.forms import UserAdminChangeForm, UserAdminCreationForm
+from accounts.models import ApiKey, Membership, Organization, User
+from accounts.services import api_key_revoke, default_organization_name, organization_create
+
+
+class OrganizationMembershipInline(admin.TabularInline):
+    """The members of one organisation."""
+
+    model = Membership
+    extra = 0
+    fields = ("user", "role", "created_at")
+    readonly_fields = ("created_at",)
+    raw_id_fields = ("user",)
+
+
+class UserMembershipInline(admin.TabularInline):
+    """The organisations of one user."""
+
+    model = Membership
+    extra = 0
+    fields = ("organization", "role", "created_at")
+    readonly_fields = ("created_at",)
+    raw_id_fields = ("organization",)
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    form = UserAdminChangeForm
+    add_form = UserAdminCreationForm
+    inlines = (UserMembershipInline,)
+    list_display = ("email", "is_active", "is_staff", "is_superuser", "date_joined", "last_login")
+    list_filter = ("is_active", "is_staff", "is_superuser", "groups")
+    search_fields = ("email", "first_name", "last_name")
+    ordering = ("email",)
+    readonly_fields = ("last_login", "date_joined")
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        ("Personal info", {"fields": ("first_name", "last_name")}),
+        ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        ("Important dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "usable_password", "password1", "password2")}),)
+
+    def get_inlines(self, request: HttpRequest, obj: User | None = None) -> list[type]:
+        # On the add page the user gets their own organisation (below); memberships come after.
+        return list(self.inlines) if obj is not None else []
+
+    def save_model(self, request: HttpRequest, obj: User, form: ModelForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if not change:
+            # As at signup: every user owns an organisation, which also gets its default channel.
+            organization_create(owner=obj, name=default_organization_name(obj))
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ("name", "id", "created_at")
+    search_fields = ("name", "memberships__user__email")
+    readonly_fields = ("created_at",)
+    date_hierarchy = "created_at"
+    inlines = (OrganizationMembershipInline,)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Organisations are created with their owner (signup, user_create, the user add page),
+        # so the organization_created signal runs and they get their defaults.
+        return False
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ("user", "organization", "role", "created_at")
+    list_filter = ("role",)
+    search_fields = ("user__email", "organization__name")
+    list_select_related = ("user", "organization")
+    raw_id_fields = ("user", "organization")
+    readonly_fields = ("created_at",)
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "organization",
+        "scope",
+        "prefix",
+        "created_by",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+    )
+    list_filter = ("scope", ("revoked_at", admin.EmptyFieldListFilter), "created_at")
+    search_fields = ("name", "prefix", "organization__name", "created_by__email")
+    list_select_related = ("organization", "created_by")
+    # hashed_key is never shown: it is not in `fields`.
+    fields = (
+        "name",
+        "organization",
+        "created_by",
+        "scope",
+        "prefix",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+    )
+    # The scope is baked into the key's visible prefix, and revocation goes through the action.
+    readonly_fields = ("organization", "created_by", "scope", "prefix", "created_at", "last_used_at", "revoked_at")
+    actions = ("revoke",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # A key is minted by accounts.services.api_key_create, which shows its plaintext once
+        # to the user who asked for it; an operator has no use for one.
+        return False
+
+    @admin.action(description="Revoke selected API keys", permissions=["change"])
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
+        active = list(queryset.filter(revoked_at=None))
+        for api_key in active:
+            api_key_revoke(api_key=api_key)
+        self.message_user(request, f"Revoked {len(active)} API key(s).", messages.SUCCESS)

@@ -1,0 +1,46 @@
+"""Admin for operators: check results and the status-change outbox, read-only (STYLE R33)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from checks.models import CheckResult, StatusChange
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written by the checks pipeline: operators look, they do not edit or invent them."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [field.name for field in self.model._meta.fields]
+
+
+@admin.register(CheckResult)
+class CheckResultAdmin(ReadOnlyAdmin):
+    list_display = ("monitor", "region", "due_at", "ok", "status_code", "latency_ms", "error_kind")
+    # No filter on the monitor FK: it would list every monitor on each page load.
+    list_filter = ("ok", "region", "error_kind")
+    search_fields = ("monitor__name", "monitor__url", "error")
+    list_select_related = ("monitor",)
+    raw_id_fields = ("monitor",)
+    # The table is the biggest one: no COUNT(*) over all of it for the "N total" link.
+    show_full_result_count = False
+    date_hierarchy = "due_at"
+
+
+@admin.register(StatusChange)
+class StatusChangeAdmin(ReadOnlyAdmin):
+    list_display = ("monitor", "old_state", "new_state", "cause", "created_at", "processed_at")
+    list_filter = ("new_state", "old_state", ("processed_at", admin.EmptyFieldListFilter))
+    search_fields = ("monitor__name", "cause")
+    list_select_related = ("monitor",)
+    raw_id_fields = ("monitor", "result")
+    date_hierarchy = "created_at"
