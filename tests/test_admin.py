@@ -345,3 +345,12 @@ def post_data(page: Any) -> dict[str, Any]:
                 formatted = field.widget.format_value(value)
                 data[key] = "" if formatted is None else formatted
     return data
+
+
+def test_admin_check_results_narrow_to_one_monitor_by_url(superuser_client, admin_rows) -> None:
+    monitor: Monitor = admin_rows["monitor"]
+
+    response = superuser_client.get(admin_url(CheckResult, "changelist"), {"monitor__id__exact": monitor.pk})
+
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 2
