@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,6 +22,8 @@ logger = logging.getLogger(__name__)
 API_KEY_PREFIXES = {ApiKey.Scope.READ: "dw_ro_", ApiKey.Scope.WRITE: "dw_rw_"}
 _VISIBLE_PREFIX_LEN = 14  # "dw_rw_" + 8 random characters
 _MAX_KEY_LEN = 128
+# A scope prefix, then token_urlsafe's alphabet. Anything else (NUL bytes, spaces) is no key.
+_KEY_SHAPE = re.compile(r"^dw_(?:ro|rw)_[A-Za-z0-9_-]+$")
 # last_used_at is written at most this often per key, so a busy key costs no write per request.
 _LAST_USED_RESOLUTION = timedelta(seconds=60)
 
@@ -86,7 +89,7 @@ def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
 
 def api_key_authenticate(*, key: str, now: datetime | None = None) -> ApiKey | None:
     """The active key matching `key`, or None. Malformed input is simply no match."""
-    if not key or len(key) > _MAX_KEY_LEN or not key.startswith(tuple(API_KEY_PREFIXES.values())):
+    if not key or len(key) > _MAX_KEY_LEN or not _KEY_SHAPE.match(key):
         return None
     api_key = (
         ApiKey.objects.select_related("organization", "created_by").filter(prefix=key[:_VISIBLE_PREFIX_LEN]).first()
