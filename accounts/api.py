@@ -1,0 +1,202 @@
+"""REST API of the accounts app: JWT login and refresh, API keys (STYLE R12)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
+from rest_framework import exceptions, parsers, serializers, status
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.exceptions import InvalidToken
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.utils import datetime_from_epoch
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+
+from accounts.models import ApiKey, Organization
+from accounts.permissions import ApiKeyScopePermission, NotApiKey
+from accounts.selectors import api_key_get, api_key_list_for_organization, organization_get_for_request
+from accounts.services import api_key_create, api_key_revoke
+from core.api import Pagination
+
+
+class ApiKeyScheme(OpenApiAuthenticationExtension):
+    """Documents `X-Api-Key` in the OpenAPI schema (loaded with this module)."""
+
+    target_class = "accounts.authentication.ApiKeyAuthentication"
+    name = "apiKeyAuth"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {"type": "apiKey", "in": "header", "name": "X-Api-Key"}
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser (NaN and Infinity refused), where nesting too deep for the decoder is a 400, not a 500.
+
+    API bodies are JSON only (API.md): views that read a body set `parser_classes = [JSONParser]`.
+    """
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError as exc:
+            raise exceptions.ParseError("JSON parse error - nested too deeply.") from exc
+
+
+def organization_for(request: Request) -> Organization:
+    """The caller's organisation; a user who belongs to none sees nothing (404), as for another tenant's id."""
+    organization = organization_get_for_request(request=request)
+    if organization is None:
+        raise exceptions.NotFound()
+    return organization
+
+
+# --- JWT ------------------------------------------------------------------------
+
+
+class TokenObtainApi(TokenObtainPairView):
+    """`{email, password}` -> `{access, refresh}`. Wrong credentials answer 401 whether or not the email exists."""
+
+    # Open to anonymous callers: this is where credentials are exchanged for a token, so
+    # nothing can be required first. Wrong password, unknown email and inactive account all
+    # answer the same 401 body (simplejwt's "no_active_account").
+    permission_classes = [AllowAny]
+    authentication_classes: list[type] = []
+    parser_classes = [JSONParser]
+
+
+@extend_schema_serializer(component_name="TokenRefresh")
+class RotatingRefreshSerializer(TokenRefreshSerializer):
+    """A refresh token, usable once: the response carries its replacement."""
+
+    # simplejwt's own serializer blacklists with get_or_create, so two concurrent calls with
+    # the same refresh token both get a new pair (JWT-05), and it answers 500 when the
+    # token's user was deleted. Here the blacklist row is inserted first: its one-to-one
+    # constraint lets exactly one caller through, and the other gets 401.
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
+        refresh = RefreshToken(attrs["refresh"])
+        user_model = get_user_model()
+        user = user_model.objects.filter(**{jwt_settings.USER_ID_FIELD: refresh.get(jwt_settings.USER_ID_CLAIM)})
+        user = user.first()
+        if user is None or not jwt_settings.USER_AUTHENTICATION_RULE(user):
+            raise exceptions.AuthenticationFailed(self.error_messages["no_active_account"], "no_active_account")
+        outstanding, _ = OutstandingToken.objects.get_or_create(
+            jti=refresh[jwt_settings.JTI_CLAIM],
+            defaults={
+                "user": user,
+                "created_at": refresh.current_time,
+                "token": str(refresh),
+                "expires_at": datetime_from_epoch(refresh["exp"]),
+            },
+        )
+        try:
+            with transaction.atomic():
+                BlacklistedToken.objects.create(token=outstanding)
+        except IntegrityError as exc:
+            raise InvalidToken("Token is blacklisted") from exc
+        data = {"access": str(refresh.access_token)}
+        refresh.set_jti()
+        refresh.set_exp()
+        refresh.set_iat()
+        refresh.outstand()
+        data["refresh"] = str(refresh)
+        return data
+
+
+class TokenRefreshApi(TokenRefreshView):
+    """`{refresh}` -> `{access, refresh}`. The refresh token sent is spent: reusing it answers 401."""
+
+    # Open to anonymous callers: the refresh token in the body is the credential.
+    permission_classes = [AllowAny]
+    authentication_classes: list[type] = []
+    parser_classes = [JSONParser]
+    serializer_class = RotatingRefreshSerializer
+
+
+# --- API keys -------------------------------------------------------------------
+
+
+@extend_schema_serializer(component_name="ApiKey")
+class ApiKeyOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    scope = serializers.ChoiceField(choices=ApiKey.Scope.choices)
+    prefix = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    last_used_at = serializers.DateTimeField(allow_null=True)
+    expires_at = serializers.DateTimeField(allow_null=True)
+    revoked_at = serializers.DateTimeField(allow_null=True)
+
+
+@extend_schema_serializer(component_name="ApiKeyCreated")
+class ApiKeyCreatedOutputSerializer(ApiKeyOutputSerializer):
+    key = serializers.CharField(help_text="The key itself. Shown only in this response; store it now.")
+
+
+# A key cannot mint, list or revoke keys: only a user login (JWT or session) can.
+_KEY_PERMISSIONS = [IsAuthenticated, ApiKeyScopePermission, NotApiKey]
+
+
+class ApiKeyListApi(APIView):
+    permission_classes = _KEY_PERMISSIONS
+    pagination_class = Pagination
+
+    @extend_schema(responses=ApiKeyOutputSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        """The organisation's API keys, revoked ones included; never the keys themselves."""
+        api_keys = api_key_list_for_organization(organization=organization_for(request))
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(api_keys, request, view=self)
+        return paginator.get_paginated_response(ApiKeyOutputSerializer(page, many=True).data)
+
+
+class ApiKeyCreateApi(APIView):
+    permission_classes = _KEY_PERMISSIONS
+    parser_classes = [JSONParser]
+
+    @extend_schema_serializer(component_name="ApiKeyInput")
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField(max_length=100)
+        scope = serializers.ChoiceField(choices=ApiKey.Scope.choices)
+        expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+        def validate_expires_at(self, value: Any) -> Any:
+            if value is not None and value <= timezone.now():
+                raise serializers.ValidationError("The expiry must be in the future.")
+            return value
+
+    @extend_schema(request=InputSerializer, responses={201: ApiKeyCreatedOutputSerializer})
+    def post(self, request: Request) -> Response:
+        """Create a key. The response holds the key itself, which is never shown again."""
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        issued = api_key_create(organization=organization_for(request), created_by=request.user, **data.validated_data)
+        body = ApiKeyOutputSerializer(issued.api_key).data | {"key": issued.key}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class ApiKeyRevokeApi(APIView):
+    permission_classes = _KEY_PERMISSIONS
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request: Request, api_key_id: int) -> Response:
+        """Revoke a key: the next request made with it gets 401. The key stays listed."""
+        api_key = api_key_get(organization=organization_for(request), api_key_id=api_key_id)
+        if api_key is None:
+            raise exceptions.NotFound()
+        api_key_revoke(api_key=api_key)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ApiKeyCollectionApi(ApiKeyListApi, ApiKeyCreateApi):
+    """GET and POST share /api-keys/; each operation stays its own class above."""
