@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
-from rest_framework import exceptions, parsers, serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -39,19 +39,6 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
         return {"type": "apiKey", "in": "header", "name": "X-Api-Key"}
 
 
-class JSONParser(parsers.JSONParser):
-    """DRF's JSON parser (NaN and Infinity refused), where nesting too deep for the decoder is a 400, not a 500.
-
-    API bodies are JSON only (API.md): views that read a body set `parser_classes = [JSONParser]`.
-    """
-
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
-        try:
-            return super().parse(stream, media_type, parser_context)
-        except RecursionError as exc:
-            raise exceptions.ParseError("JSON parse error - nested too deeply.") from exc
-
-
 def organization_for(request: Request) -> Organization:
     """The caller's organisation; a user who belongs to none sees nothing (404), as for another tenant's id."""
     organization = organization_get_for_request(request=request)
@@ -71,7 +58,6 @@ class TokenObtainApi(TokenObtainPairView):
     # answer the same 401 body (simplejwt's "no_active_account").
     permission_classes = [AllowAny]
     authentication_classes: list[type] = []
-    parser_classes = [JSONParser]
 
 
 @extend_schema_serializer(component_name="TokenRefresh")
@@ -119,7 +105,6 @@ class TokenRefreshApi(TokenRefreshView):
     # Open to anonymous callers: the refresh token in the body is the credential.
     permission_classes = [AllowAny]
     authentication_classes: list[type] = []
-    parser_classes = [JSONParser]
     serializer_class = RotatingRefreshSerializer
 
 
@@ -162,7 +147,6 @@ class ApiKeyListApi(APIView):
 
 class ApiKeyCreateApi(APIView):
     permission_classes = _KEY_PERMISSIONS
-    parser_classes = [JSONParser]
 
     @extend_schema_serializer(component_name="ApiKeyInput")
     class InputSerializer(serializers.Serializer):

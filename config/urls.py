@@ -9,7 +9,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from core import views as core_views
 
 api_v1 = [
-    path("auth/", include("accounts.api_urls")),
+    path("", include("accounts.api_urls")),
     path("", include("monitors.api_urls")),
     path("", include("checks.api_urls")),
     path("", include("alerts.api_urls")),

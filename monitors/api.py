@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api import JSONParser, organization_for
+from accounts.api import organization_for
 from core.api import Pagination
 from monitors.models import Monitor
 from monitors.selectors import monitor_get, monitor_list_for_organization
@@ -144,7 +144,6 @@ class MonitorListApi(APIView):
 
 
 class MonitorCreateApi(APIView):
-    parser_classes = [JSONParser]
     InputSerializer = MonitorInputSerializer
 
     @extend_schema(request=MonitorInputSerializer, responses={201: MonitorOutputSerializer})
@@ -167,7 +166,6 @@ class MonitorUpdateApi(APIView):
     # The monitor is looked up before the body is validated, so another organisation's id is
     # 404 whatever the body holds.
 
-    parser_classes = [JSONParser]
     InputSerializer = MonitorInputSerializer
 
     @extend_schema(request=MonitorInputSerializer, responses=MonitorOutputSerializer)

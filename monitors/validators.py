@@ -5,16 +5,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from core.netguard import TargetRejected, validate_target_url
 from django.conf import settings
 from django.core.exceptions import ValidationError
+
+from core.netguard import TargetRejected, validate_target_url
 
 MAX_HEADERS = 50
 MAX_HEADER_BYTES = 8 * 1024
 MAX_INTERVAL_SECONDS = 24 * 60 * 60
 MAX_TIMEOUT_SECONDS = 60
 MAX_EXPECTED_STATUS = 20
-_HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 # Hop-by-hop and framing headers are set by the HTTP client, never by a user.
 _RESERVED_HEADERS = {"host", "content-length", "transfer-encoding", "connection"}
 
@@ -33,7 +34,7 @@ def validate_headers(headers: Any) -> None:
     if len(headers) > MAX_HEADERS:
         raise ValidationError(f"At most {MAX_HEADERS} headers.", code="too_many")
     for name, value in headers.items():
-        if not isinstance(name, str) or not _HEADER_NAME.match(name):
+        if not isinstance(name, str) or not _HEADER_NAME.fullmatch(name):
             raise ValidationError(f"Invalid header name: {str(name)[:40]!r}.", code="invalid_name")
         if name.lower() in _RESERVED_HEADERS:
             raise ValidationError(f"The {name} header is set by Driftwatch.", code="reserved")
@@ -100,7 +101,7 @@ def parse_header_lines(text: str) -> dict[str, str]:
     return headers
 
 
-_REGION = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
+_REGION = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
 MAX_REGIONS = 10
 
 
@@ -110,7 +111,7 @@ def validate_regions(regions: Any) -> None:
     if len(regions) > MAX_REGIONS:
         raise ValidationError(f"At most {MAX_REGIONS} regions.", code="too_many")
     for region in regions:
-        if not isinstance(region, str) or not _REGION.match(region):
+        if not isinstance(region, str) or not _REGION.fullmatch(region):
             raise ValidationError(f"{str(region)[:40]!r} is not a region name (a-z, 0-9, -).", code="invalid")
     if len(set(regions)) != len(regions):
         raise ValidationError("Regions must not repeat.", code="duplicate")

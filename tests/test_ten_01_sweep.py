@@ -107,7 +107,7 @@ def test_ten_01_sweep_discovers_the_known_routes():
     names = {name for _, name, _ in ROUTES}
     assert {
         "monitors-api:monitor-detail",
-        "monitors-api:api-key-detail",
+        "accounts-api:api-key-detail",
         "checks-api:result-list",
         "checks-api:metrics-detail",
     } <= names
