@@ -45,9 +45,7 @@ class Incident(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     cause = models.CharField(max_length=500, blank=True, default="")
     opened_by = models.OneToOneField(StatusChange, null=True, on_delete=models.SET_NULL, related_name="+")
-    resolved_by = models.OneToOneField(
-        StatusChange, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    resolved_by = models.OneToOneField(StatusChange, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         ordering = ["-opened_at", "-id"]

@@ -1,0 +1,184 @@
+"""REST API of the alerts app: channels and incidents, scoped to the caller's organisation."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Organization
+from accounts.selectors import organization_get_for_request
+from alerts.models import Channel
+from alerts.selectors import channel_get, channel_list_for_organization, incident_get, incident_list_for_organization
+from alerts.services import channel_create, channel_delete, channel_send_test, channel_update
+from core.api import Pagination
+from monitors.selectors import monitor_get
+
+
+def _organization(request: Request) -> Organization:
+    organization = organization_get_for_request(request=request)
+    if organization is None:
+        raise NotFound()
+    return organization
+
+
+def _channel(request: Request, channel_id: int) -> Channel:
+    channel = channel_get(organization=_organization(request), channel_id=channel_id)
+    if channel is None:
+        raise NotFound()  # another organisation's channel looks exactly like a missing one
+    return channel
+
+
+def _paginated(
+    view: APIView, request: Request, queryset: QuerySet, serializer: type[serializers.Serializer]
+) -> Response:
+    paginator = Pagination()
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    return paginator.get_paginated_response(serializer(page, many=True).data)
+
+
+# A channel and an incident look the same in every response, so their output serializers are
+# shared (one schema component each) instead of nested copies with clashing component names.
+@extend_schema_serializer(component_name="Channel")
+class ChannelOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    name = serializers.CharField()
+    target = serializers.CharField()
+    disabled = serializers.BooleanField()
+    last_error = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+@extend_schema_serializer(component_name="Incident")
+class IncidentOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    monitor = serializers.IntegerField(source="monitor_id")
+    opened_at = serializers.DateTimeField()
+    resolved_at = serializers.DateTimeField(allow_null=True)
+    cause = serializers.CharField()
+
+
+class ChannelListApi(APIView):
+    OutputSerializer = ChannelOutputSerializer
+    pagination_class = Pagination  # read by drf-spectacular to describe the page
+
+    @extend_schema(operation_id="channels_list", responses=OutputSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        channels = channel_list_for_organization(organization=_organization(request))
+        return _paginated(self, request, channels, self.OutputSerializer)
+
+
+class ChannelCreateApi(APIView):
+    @extend_schema_serializer(component_name="ChannelCreateInput")
+    class InputSerializer(serializers.Serializer):
+        kind = serializers.ChoiceField(choices=Channel.Kind.choices)
+        name = serializers.CharField(max_length=100)
+        target = serializers.CharField(max_length=2048)
+        secret = serializers.CharField(max_length=128, required=False, allow_blank=True, write_only=True)
+
+    @extend_schema_serializer(component_name="ChannelCreated")
+    class OutputSerializer(ChannelOutputSerializer):
+        secret = serializers.CharField(required=False, help_text="Webhooks only; shown in this response only.")
+
+    @extend_schema(operation_id="channels_create", request=InputSerializer, responses={201: OutputSerializer})
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        channel = channel_create(organization=_organization(request), **data.validated_data)
+        body = self.OutputSerializer(channel).data
+        if channel.kind != Channel.Kind.WEBHOOK:
+            body.pop("secret", None)
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class ChannelDetailApi(APIView):
+    OutputSerializer = ChannelOutputSerializer
+
+    @extend_schema(operation_id="channels_retrieve", responses=OutputSerializer)
+    def get(self, request: Request, channel_id: int) -> Response:
+        return Response(self.OutputSerializer(_channel(request, channel_id)).data)
+
+
+class ChannelUpdateApi(APIView):
+    @extend_schema_serializer(component_name="ChannelUpdateInput")
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField(max_length=100, required=False)
+        target = serializers.CharField(max_length=2048, required=False)
+        secret = serializers.CharField(max_length=128, required=False, write_only=True)
+        disabled = serializers.BooleanField(required=False)
+        kind = serializers.CharField(required=False, help_text="Cannot change; must equal the current kind.")
+
+    OutputSerializer = ChannelOutputSerializer
+
+    @extend_schema(operation_id="channels_partial_update", request=InputSerializer, responses=OutputSerializer)
+    def patch(self, request: Request, channel_id: int) -> Response:
+        channel = _channel(request, channel_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        if fields.pop("kind", channel.kind) != channel.kind:
+            raise serializers.ValidationError({"kind": ["The kind of a channel cannot change."]})
+        channel = channel_update(channel=channel, **fields)
+        return Response(self.OutputSerializer(channel).data)
+
+
+class ChannelDeleteApi(APIView):
+    @extend_schema(operation_id="channels_destroy", responses={204: None})
+    def delete(self, request: Request, channel_id: int) -> Response:
+        channel_delete(channel=_channel(request, channel_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ChannelTestApi(APIView):
+    @extend_schema_serializer(component_name="ChannelTestResult")
+    class OutputSerializer(serializers.Serializer):
+        ok = serializers.BooleanField()
+        error = serializers.CharField()
+
+    @extend_schema(operation_id="channels_test", request=None, responses=OutputSerializer)
+    def post(self, request: Request, channel_id: int) -> Response:
+        """Send a test message now; `ok` false and `error` say why when the channel did not take it."""
+        result = channel_send_test(channel=_channel(request, channel_id))
+        return Response(self.OutputSerializer(result).data)
+
+
+class IncidentListApi(APIView):
+    class FilterSerializer(serializers.Serializer):
+        monitor = serializers.IntegerField(required=False, min_value=1)
+
+    OutputSerializer = IncidentOutputSerializer
+    pagination_class = Pagination
+
+    @extend_schema(
+        operation_id="incidents_list",
+        parameters=[OpenApiParameter("monitor", OpenApiTypes.INT, description="Only this monitor's incidents.")],
+        responses=OutputSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        organization = _organization(request)
+        monitor = None
+        if (monitor_id := filters.validated_data.get("monitor")) is not None:
+            monitor = monitor_get(organization=organization, monitor_id=monitor_id)
+            if monitor is None:
+                raise NotFound()
+        incidents = incident_list_for_organization(organization=organization, monitor=monitor)
+        return _paginated(self, request, incidents, self.OutputSerializer)
+
+
+class IncidentDetailApi(APIView):
+    OutputSerializer = IncidentOutputSerializer
+
+    @extend_schema(operation_id="incidents_retrieve", responses=OutputSerializer)
+    def get(self, request: Request, incident_id: int) -> Response:
+        incident = incident_get(organization=_organization(request), incident_id=incident_id)
+        if incident is None:
+            raise NotFound()
+        return Response(self.OutputSerializer(incident).data)

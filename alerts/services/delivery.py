@@ -1,0 +1,168 @@
+"""Delivering notifications: claim, send outside any transaction, record the outcome, back off."""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from alerts import channels
+from alerts.channels import AlertEvent
+from alerts.exceptions import DeliveryError
+from alerts.models import Channel, Notification
+from alerts.tasks import deliver_notification_task
+
+logger = logging.getLogger(__name__)
+
+BACKOFF_BASE_SECONDS = 5.0
+BACKOFF_CAP_SECONDS = 60.0 * 60
+# A claimed notification is invisible to other workers (and the sweep) this long: longer
+# than any send may take, so a worker killed mid-send has its notification retried after it.
+MIN_CLAIM_LEASE = timedelta(minutes=3)
+SKIPPED = "skipped"
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    status: str  # the notification's status after this call, or SKIPPED (not ours to send)
+    retry_in_seconds: float | None = None
+    error: str = ""
+
+
+def backoff_seconds(attempts: int, *, rng: random.Random | None = None) -> float:
+    """Full-jitter exponential backoff after `attempts` failed attempts: uniform in [0, min(cap, base*2^n)]."""
+    window = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**attempts)
+    return (rng or random).uniform(0, window)  # noqa: S311 - jitter, not a secret
+
+
+def notification_claim(*, notification_id: int, now: datetime) -> bool:
+    """Take a due PENDING notification for one attempt; False if it is not due, not pending or taken.
+
+    The conditional UPDATE moves next_attempt_at past the lease and counts the attempt, so
+    a second worker (a redelivered task, the sweep) finds nothing to do.
+    """
+    claimed = Notification.objects.filter(
+        id=notification_id, status=Notification.Status.PENDING, next_attempt_at__lte=now
+    ).update(next_attempt_at=now + _claim_lease(), attempts=F("attempts") + 1)
+    return claimed == 1
+
+
+def _claim_lease() -> timedelta:
+    return max(MIN_CLAIM_LEASE, 2 * timedelta(milliseconds=settings.ALERTS_WEBHOOK_TIMEOUT_MS))
+
+
+def notification_deliver(
+    *, notification_id: int, now: datetime | None = None, rng: random.Random | None = None
+) -> DeliveryOutcome:
+    """Make one delivery attempt of a notification and store its outcome.
+
+    Idempotent: a notification that is sent, failed, dead, not yet due or being sent by
+    another worker is left alone (SKIPPED). Network I/O happens outside any transaction.
+    """
+    fixed_now = now
+    now = now or timezone.now()
+    if not notification_claim(notification_id=notification_id, now=now):
+        return DeliveryOutcome(status=SKIPPED)
+    notification = (
+        Notification.objects.select_related("channel", "status_change__monitor", "incident__monitor")
+        .filter(id=notification_id)
+        .first()
+    )
+    if notification is None:
+        return DeliveryOutcome(status=SKIPPED)  # its channel was deleted a moment ago
+    error: DeliveryError | None = None
+    if notification.channel.disabled:
+        error = DeliveryError("The channel is disabled.", permanent=True)
+    else:
+        try:
+            channels.send(channel=notification.channel, event=event_for(notification), now=now)
+        except DeliveryError as exc:
+            error = exc
+    return _record(notification=notification, error=error, now=fixed_now or timezone.now(), rng=rng)
+
+
+def event_for(notification: Notification) -> AlertEvent:
+    change = notification.status_change
+    incident = notification.incident
+    return AlertEvent(
+        type=notification.event,
+        message_id=notification.message_id,
+        occurred_at=change.created_at,
+        state=change.new_state,
+        monitor=incident.monitor if incident is not None else change.monitor,
+        incident=incident,
+    )
+
+
+def _record(
+    *, notification: Notification, error: DeliveryError | None, now: datetime, rng: random.Random | None
+) -> DeliveryOutcome:
+    attempts = notification.attempts
+    retry_in: float | None = None
+    fields: dict[str, object]
+    if error is None:
+        fields = {"status": Notification.Status.SENT, "sent_at": now, "last_error": ""}
+    elif error.permanent:
+        fields = {"status": Notification.Status.FAILED, "last_error": error.message[:500]}
+    elif attempts >= settings.ALERTS_MAX_ATTEMPTS:
+        fields = {"status": Notification.Status.DEAD, "last_error": error.message[:500]}
+    else:
+        retry_in = backoff_seconds(attempts, rng=rng)
+        if error.retry_after_seconds is not None:
+            retry_in = max(retry_in, error.retry_after_seconds)
+        retry_in = min(retry_in, BACKOFF_CAP_SECONDS)
+        fields = {"next_attempt_at": now + timedelta(seconds=retry_in), "last_error": error.message[:500]}
+    with transaction.atomic():
+        Notification.objects.filter(id=notification.id).update(**fields)
+        channel_fields: dict[str, object] = {"last_error": error.message[:500] if error else ""}
+        if error is not None and error.disable_channel:
+            channel_fields["disabled"] = True
+        Channel.objects.filter(id=notification.channel_id).update(**channel_fields)
+    status = str(fields.get("status", Notification.Status.PENDING))
+    _log(notification=notification, status=status, error=error, retry_in=retry_in)
+    return DeliveryOutcome(status=status, retry_in_seconds=retry_in, error=error.message if error else "")
+
+
+def _log(*, notification: Notification, status: str, error: DeliveryError | None, retry_in: float | None) -> None:
+    args = (notification.id, notification.channel_id, notification.channel.kind, notification.attempts, status)
+    if error is None:
+        logger.info("notification sent notification=%s channel=%s kind=%s attempts=%s status=%s", *args)
+    elif retry_in is not None:
+        logger.info(
+            "notification retry notification=%s channel=%s kind=%s attempts=%s status=%s retry_in=%.1f error=%s",
+            *args,
+            retry_in,
+            error.message,
+        )
+    else:
+        logger.warning(
+            "notification gave up notification=%s channel=%s kind=%s attempts=%s status=%s error=%s",
+            *args,
+            error.message,
+        )
+
+
+def notification_resend(*, notification: Notification, now: datetime | None = None) -> Notification:
+    """Queue one more attempt of a FAILED or DEAD notification, with the same webhook-id.
+
+    Only one: if it fails again it is DEAD, with no automatic retries after it.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        updated = Notification.objects.filter(
+            id=notification.id, status__in=[Notification.Status.FAILED, Notification.Status.DEAD]
+        ).update(
+            status=Notification.Status.PENDING,
+            next_attempt_at=now,
+            attempts=max(notification.attempts, settings.ALERTS_MAX_ATTEMPTS - 1),
+        )
+        if updated:
+            deliver_notification_task.delay_on_commit(notification.id)
+    notification.refresh_from_db()
+    return notification

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from alerts.models import Incident, Notification
+from alerts.tasks import deliver_notification_task, process_status_changes_task, sweep_notifications_task
+from alerts.tests.factories import record_change
+from checks.models import StatusChange
+from checks.signals import status_change_recorded
+
+pytestmark = pytest.mark.django_db
+
+
+def test_process_status_changes_task(monitor, email_channel) -> None:
+    record_change(monitor=monitor, old="up", new="down")
+    assert process_status_changes_task.apply().get() == 1
+    assert Incident.objects.filter(monitor=monitor, resolved_at=None).exists()
+    assert process_status_changes_task.name == "alerts.process_status_changes"
+
+
+def test_deliver_notification_task(monitor, email_channel) -> None:
+    record_change(monitor=monitor, old="up", new="down")
+    process_status_changes_task.apply().get()  # inside the test transaction: nothing delivered yet
+    notification = Notification.objects.get()
+    assert deliver_notification_task.apply(args=[notification.id]).get() == "sent"
+    assert deliver_notification_task.apply(args=[notification.id]).get() == "skipped"
+    assert len(mail.outbox) == 1
+    assert deliver_notification_task.name == "alerts.deliver_notification"
+
+
+def test_deliver_notification_task_of_a_deleted_notification_does_nothing(db) -> None:
+    assert deliver_notification_task.apply(args=[987654]).get() == "skipped"
+
+
+def test_deliver_notification_task_leaves_a_long_retry_to_the_sweep(monitor, webhook, http_target) -> None:
+    record_change(monitor=monitor, old="up", new="down")
+    process_status_changes_task.apply().get()
+    notification = Notification.objects.get(channel=webhook)
+    http_target.set_reply(status=503, headers={"Retry-After": "90"})
+    # Eager mode would run a countdown re-enqueue at once; a 90 s delay is not re-enqueued at all.
+    assert deliver_notification_task.apply(args=[notification.id]).get() == "pending"
+    assert len(http_target.requests) == 1
+
+
+def test_sweep_notifications_task_delivers_what_is_due(monitor, email_channel) -> None:
+    record_change(monitor=monitor, old="up", new="down")
+    process_status_changes_task.apply().get()  # the enqueue on commit is "lost" in the test transaction
+    Notification.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+    assert sweep_notifications_task.apply().get() == 1
+    assert Notification.objects.get().status == "sent"
+    assert sweep_notifications_task.apply().get() == 0
+    assert sweep_notifications_task.name == "alerts.sweep_notifications"
+
+
+def test_the_checks_signal_processes_the_change_at_once(monitor, email_channel) -> None:
+    change = record_change(monitor=monitor, old="up", new="down")
+    status_change_recorded.send(sender=StatusChange, status_change_id=change.id)
+    change.refresh_from_db()
+    assert change.processed_at is not None
+    assert Incident.objects.filter(opened_by=change).exists()
