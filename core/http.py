@@ -79,7 +79,7 @@ TRANSIENT_KINDS: Final = frozenset(
 
 _TOKEN: Final = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 # Set by send() itself, never taken from the caller.
-_RESERVED_HEADERS: Final = frozenset(
+RESERVED_HEADERS: Final = frozenset(
     {
         "host",
         "user-agent",
@@ -454,7 +454,7 @@ def _check_headers(headers: Mapping[str, str]) -> dict[str, str | bytes]:
             raise HttpError(f"The value of the {name} header is not valid.", kind="invalid_request")
         if len(name) + len(value.encode("utf-8")) > MAX_REQUEST_HEADER_BYTES:
             raise HttpError(f"The {name} header is longer than 8 KB.", kind="invalid_request")
-        if name.lower() not in _RESERVED_HEADERS:
+        if name.lower() not in RESERVED_HEADERS:
             # http.client would encode a str value as latin-1 and fail on anything beyond it.
             cleaned[name] = value if value.isascii() else value.encode("utf-8")
     return cleaned

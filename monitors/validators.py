@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from core.http import RESERVED_HEADERS
 from core.netguard import TargetRejected, validate_target_url
 
 MAX_HEADERS = 50
@@ -16,8 +17,6 @@ MAX_INTERVAL_SECONDS = 24 * 60 * 60
 MAX_TIMEOUT_SECONDS = 60
 MAX_EXPECTED_STATUS = 20
 _HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-# Hop-by-hop and framing headers are set by the HTTP client, never by a user.
-_RESERVED_HEADERS = {"host", "content-length", "transfer-encoding", "connection"}
 
 
 def validate_monitor_url(url: str) -> None:
@@ -36,7 +35,7 @@ def validate_headers(headers: Any) -> None:
     for name, value in headers.items():
         if not isinstance(name, str) or not _HEADER_NAME.fullmatch(name):
             raise ValidationError(f"Invalid header name: {str(name)[:40]!r}.", code="invalid_name")
-        if name.lower() in _RESERVED_HEADERS:
+        if name.lower() in RESERVED_HEADERS:  # set by core.http.send itself, never by a user
             raise ValidationError(f"The {name} header is set by Driftwatch.", code="reserved")
         if not isinstance(value, str):
             raise ValidationError(f"The value of {name} must be a string.", code="invalid_value")
