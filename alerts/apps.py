@@ -8,7 +8,9 @@ class AlertsConfig(AppConfig):
     verbose_name = "Alerts"
 
     def ready(self) -> None:
-        from alerts import receivers  # noqa: F401, PLC0415
-        from alerts import panels  # noqa: PLC0415
+        from alerts import (
+            panels,  # noqa: PLC0415
+            receivers,  # noqa: F401, PLC0415
+        )
 
         panels.register()

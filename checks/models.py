@@ -52,7 +52,9 @@ class StatusChange(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["created_at"], name="statuschange_unprocessed_idx", condition=models.Q(processed_at=None)),
+            models.Index(
+                fields=["created_at"], name="statuschange_unprocessed_idx", condition=models.Q(processed_at=None)
+            ),
         ]
 
     def __str__(self) -> str:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from core.http import HttpError, send
 from django.conf import settings
 from django.utils import timezone
 
+from core.http import HttpError, send
 from monitors.models import Monitor
 
 _MAX_ERROR = 500

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -107,7 +108,12 @@ class SmtpSink:
 
     def __init__(self) -> None:
         self._sink = _Sink()
-        self.controller = Controller(self._sink, hostname="127.0.0.1", port=0)
+        # aiosmtpd 1.4's start() connects to the port to check the server is up, so port 0
+        # ("any") does not work: pick a free port first.
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self.controller = Controller(self._sink, hostname="127.0.0.1", port=port)
 
     def start(self) -> SmtpSink:
         self.controller.start()
@@ -115,7 +121,7 @@ class SmtpSink:
 
     @property
     def port(self) -> int:
-        return self.controller.server.sockets[0].getsockname()[1]
+        return self.controller.port
 
     @property
     def url(self) -> str:
