@@ -4,6 +4,7 @@ WORKDIR /app
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
+RUN SECRET_KEY=build-only python manage.py collectstatic --noinput --verbosity 0
 RUN useradd --create-home driftwatch && mkdir -p var && chown -R driftwatch var
 USER driftwatch
 EXPOSE 8000

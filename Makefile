@@ -22,6 +22,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 run: $(VENV)/.installed
 	@mkdir -p var
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
 	@$(PY) manage.py shell -c "from django.conf import settings as s; print('Driftwatch on http://$(HOST):$(PORT)  database=' + s.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1] + '  broker=' + s.CELERY_BROKER_URL.split('://')[0] + '  email=' + ('smtp' if s.EMAIL_URL else 'printed here'))"
 	WEB_PORT=$(PORT) exec $(VENV)/bin/honcho -f Procfile start
 

@@ -8,25 +8,12 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions, parsers, status
+from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.exceptions import ApplicationError
-
-
-class JSONParser(parsers.JSONParser):
-    """DRF's JSON parser (NaN and Infinity refused), where nesting too deep for the decoder is a 400, not a 500.
-
-    API bodies are JSON only (API.md); this is the default parser of every API view.
-    """
-
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
-        try:
-            return super().parse(stream, media_type, parser_context)
-        except RecursionError as exc:
-            raise exceptions.ParseError("JSON parse error - nested too deeply.") from exc
 
 
 class Pagination(PageNumberPagination):
