@@ -7,7 +7,9 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WEB_WORKERS ?= 2
 WORKER_CONCURRENCY ?= 4
-export HOST PORT WEB_WORKERS WORKER_CONCURRENCY
+# Links in emails point at the server make run starts, unless SITE_URL says otherwise.
+SITE_URL ?= http://$(HOST):$(PORT)
+export HOST PORT WEB_WORKERS WORKER_CONCURRENCY SITE_URL
 
 .PHONY: run test lint migrate superuser clean bench
 
