@@ -18,4 +18,6 @@ class ChannelForm(forms.Form):
         required=False,
         label="Signing secret",
         help_text="Webhooks only. Leave empty to have one generated (whsec_ followed by base64).",
+        # A secret the form rejected is not echoed back into a re-rendered page.
+        widget=forms.PasswordInput(render_value=False),
     )
