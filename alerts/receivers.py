@@ -1,4 +1,9 @@
-"""Receivers of lower apps' signals (accounts and checks never import alerts)."""
+"""Receivers of accounts' signals (accounts never imports alerts).
+
+A signal rather than an outbox row (STYLE R3) for one event only: an organisation being
+created. Its defaults must exist in the same transaction, before the owner's first page,
+and the event never needs replaying. Check outcomes travel as StatusChange rows.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,9 @@ import logging
 from typing import Any
 
 from django.dispatch import receiver
-from kombu.exceptions import OperationalError
 
 from accounts.models import Organization, User
 from accounts.signals import organization_created
-from checks.signals import status_change_recorded
 
 logger = logging.getLogger(__name__)
 
@@ -21,15 +24,3 @@ def create_owner_email_channel(sender: type, organization: Organization, owner: 
     from alerts.services import channel_create  # noqa: PLC0415
 
     channel_create(organization=organization, kind="email", name=f"Email {owner.email}", target=owner.email)
-
-
-@receiver(status_change_recorded, dispatch_uid="alerts.process_status_change")
-def enqueue_status_change_processing(sender: type, status_change_id: int, **kwargs: Any) -> None:
-    """Handle a committed StatusChange at once (the 15 s sweep is the safety net)."""
-    from alerts.tasks import process_status_changes_task  # noqa: PLC0415
-
-    try:
-        process_status_changes_task.delay()
-    except OperationalError:
-        # The broker is unreachable: the row is durable and the sweep will find it.
-        logger.warning("could not enqueue status change processing status_change=%s", status_change_id)

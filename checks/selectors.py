@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from checks.models import CheckResult
+from checks.models import CheckResult, StatusChange
 from monitors.models import Monitor
 
 # range name -> (length, bucket size of the series)
@@ -134,3 +134,19 @@ def latency_points_for_monitor(
         .values_list("started_at", "latency_ms", "ok")[:limit]
     )
     return list(reversed(rows))
+
+
+def status_change_monitor_ids_unprocessed(*, limit: int) -> list[int]:
+    """Monitors with unprocessed StatusChange rows, each once, in order of its oldest one.
+
+    Reads through statuschange_unprocessed_idx.
+    """
+    rows = (
+        StatusChange.objects.filter(processed_at=None).order_by("created_at", "id").values_list("monitor_id", flat=True)
+    )
+    return list(dict.fromkeys(rows[:limit]))
+
+
+def status_change_list_unprocessed(*, monitor_id: int) -> QuerySet[StatusChange]:
+    """One monitor's unprocessed StatusChange rows, oldest first."""
+    return StatusChange.objects.filter(monitor_id=monitor_id, processed_at=None).order_by("created_at", "id")

@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from celery import current_app
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from checks.models import CheckResult, StatusChange
 from checks.probes import ProbeOutcome, probe
-from checks.signals import status_change_recorded
 from checks.state import MonitorState, next_state
 from monitors.models import Monitor
 from monitors.selectors import monitor_list_due
@@ -48,9 +49,34 @@ def check_execute(*, monitor: Monitor, due_at: datetime, region: str | None = No
         outcome.error_kind or "-",
     )
     if change is not None:
-        change_id = change.id
-        transaction.on_commit(lambda: status_change_recorded.send(sender=StatusChange, status_change_id=change_id))
+        transaction.on_commit(_nudge_outbox_consumer)
     return result
+
+
+# The app that consumes the StatusChange outbox (alerts) registers this task. checks knows
+# only its name, never the module (imports point down, STYLE R2/R3).
+OUTBOX_CONSUMER_TASK = "alerts.process_status_changes"
+
+
+def _nudge_outbox_consumer() -> None:
+    """Ask the outbox consumer to run now; its periodic sweep covers a nudge that is lost."""
+    task = current_app.tasks.get(OUTBOX_CONSUMER_TASK)
+    if task is None:
+        return  # no consumer installed: the rows wait, durable, for whoever claims them
+    try:
+        task.delay()
+    except OperationalError:
+        logger.warning("broker unreachable: status change left for the sweep")
+
+
+def status_change_claim(*, status_change_id: int, now: datetime) -> bool:
+    """Mark one StatusChange processed; False if another worker claimed it first.
+
+    Only the claimer goes on to notify, so two workers never both send (healthchecks'
+    sendalerts). Call it inside the transaction that does the work, so a crash un-claims it.
+    """
+    claimed = StatusChange.objects.filter(id=status_change_id, processed_at=None).update(processed_at=now)
+    return claimed == 1
 
 
 def _apply_outcome(*, monitor_id: int, outcome: ProbeOutcome, result: CheckResult) -> StatusChange | None:

@@ -17,7 +17,7 @@ from alerts.services.delivery import (
     notification_deliver,
     notification_resend,
 )
-from alerts.services.outbox import notifications_create, status_change_claim, status_changes_process
+from alerts.services.outbox import notifications_create, status_changes_process
 
 __all__ = [
     "DeliveryOutcome",
@@ -31,7 +31,6 @@ __all__ = [
     "notification_deliver",
     "notification_resend",
     "notifications_create",
-    "status_change_claim",
     "status_changes_process",
     "webhook_secret_generate",
 ]

@@ -13,22 +13,14 @@ from alerts.models import Incident, Notification
 from alerts.selectors import channel_list_enabled, incident_get_open
 from alerts.tasks import deliver_notification_task
 from checks.models import StatusChange
+from checks.selectors import status_change_list_unprocessed, status_change_monitor_ids_unprocessed
+from checks.services import status_change_claim
 from monitors.models import Monitor
 
 logger = logging.getLogger(__name__)
 
 DOWN, UP = "down", "up"
 BATCH_SIZE = 500
-
-
-def status_change_claim(*, status_change_id: int, now: datetime) -> bool:
-    """Mark one StatusChange processed; False if another worker claimed it first.
-
-    Only the claimer goes on to notify, so two workers never both send (healthchecks' sendalerts).
-    Call it inside the transaction that does the work, so a crash un-claims the row.
-    """
-    claimed = StatusChange.objects.filter(id=status_change_id, processed_at=None).update(processed_at=now)
-    return claimed == 1
 
 
 def status_changes_process(*, now: datetime | None = None, limit: int = BATCH_SIZE) -> int:
@@ -38,13 +30,8 @@ def status_changes_process(*, now: datetime | None = None, limit: int = BATCH_SI
     enqueued when their transaction commits.
     """
     now = now or timezone.now()
-    pending = (
-        StatusChange.objects.filter(processed_at=None)  # statuschange_unprocessed_idx
-        .order_by("created_at", "id")
-        .values_list("monitor_id", flat=True)[:limit]
-    )
     handled = 0
-    for monitor_id in dict.fromkeys(pending):  # each monitor once, in order of its oldest change
+    for monitor_id in status_change_monitor_ids_unprocessed(limit=limit):
         try:
             handled += _process_monitor(monitor_id=monitor_id, now=now)
         except Exception:
@@ -62,7 +49,7 @@ def _process_monitor(*, monitor_id: int, now: datetime) -> int:
     if monitor is None:
         return 0  # deleted; its changes went with it
     handled = 0
-    for change in StatusChange.objects.filter(monitor_id=monitor_id, processed_at=None).order_by("created_at", "id"):
+    for change in status_change_list_unprocessed(monitor_id=monitor_id):
         if status_change_claim(status_change_id=change.id, now=now):
             _handle(change=change, monitor=monitor)
             handled += 1

@@ -3,14 +3,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from celery import current_app
 from django.core import mail
 from django.utils import timezone
 
 from alerts.models import Incident, Notification
 from alerts.tasks import deliver_notification_task, process_status_changes_task, sweep_notifications_task
 from alerts.tests.factories import record_change
-from checks.models import StatusChange
-from checks.signals import status_change_recorded
 
 pytestmark = pytest.mark.django_db
 
@@ -56,9 +55,12 @@ def test_sweep_notifications_task_delivers_what_is_due(monitor, email_channel) -
     assert sweep_notifications_task.name == "alerts.sweep_notifications"
 
 
-def test_the_checks_signal_processes_the_change_at_once(monitor, email_channel) -> None:
+def test_the_task_checks_nudges_by_name_processes_the_change(monitor, email_channel) -> None:
+    from checks.services import OUTBOX_CONSUMER_TASK
+
     change = record_change(monitor=monitor, old="up", new="down")
-    status_change_recorded.send(sender=StatusChange, status_change_id=change.id)
+    assert process_status_changes_task.name == OUTBOX_CONSUMER_TASK
+    current_app.tasks[OUTBOX_CONSUMER_TASK].delay()
     change.refresh_from_db()
     assert change.processed_at is not None
     assert Incident.objects.filter(opened_by=change).exists()

@@ -8,8 +8,7 @@ from django.db import connection
 from django.utils import timezone
 
 from checks.models import CheckResult, StatusChange
-from checks.services import check_execute
-from checks.signals import status_change_recorded
+from checks.services import check_execute, status_change_claim
 from checks.tests.factories import make_monitor
 from conftest import organization_of
 from monitors.models import Monitor
@@ -77,44 +76,43 @@ def test_check_execute_connection_refused_is_a_failed_result(alice) -> None:
 
 def test_down_after_two_failures_records_one_status_change(monitor, http_target) -> None:
     start = timezone.now()
-    seen: list[int] = []
-    status_change_recorded.connect(
-        lambda sender, status_change_id, **kw: seen.append(status_change_id), weak=False, dispatch_uid="test-seen"
-    )
-    try:
-        check_execute(monitor=monitor, due_at=start)
-        http_target.set_reply(status=500)
-        check_execute(monitor=monitor, due_at=start + timedelta(seconds=60))
-        monitor.refresh_from_db()
-        assert monitor.state == "up"  # one failure is not enough
-        check_execute(monitor=monitor, due_at=start + timedelta(seconds=120))
-        monitor.refresh_from_db()
-        assert monitor.state == "down"
-        http_target.set_reply(status=200)
-        check_execute(monitor=monitor, due_at=start + timedelta(seconds=180))
-    finally:
-        status_change_recorded.disconnect(dispatch_uid="test-seen")
+    check_execute(monitor=monitor, due_at=start)
+    http_target.set_reply(status=500)
+    check_execute(monitor=monitor, due_at=start + timedelta(seconds=60))
+    monitor.refresh_from_db()
+    assert monitor.state == "up"  # one failure is not enough
+    check_execute(monitor=monitor, due_at=start + timedelta(seconds=120))
+    monitor.refresh_from_db()
+    assert monitor.state == "down"
+    http_target.set_reply(status=200)
+    check_execute(monitor=monitor, due_at=start + timedelta(seconds=180))
     monitor.refresh_from_db()
     assert monitor.state == "up"
     changes = list(StatusChange.objects.filter(monitor=monitor).order_by("created_at", "id"))
     assert [(c.old_state, c.new_state) for c in changes] == [("pending", "up"), ("up", "down"), ("down", "up")]
     assert "HTTP 500" in changes[1].cause
+    # The outbox consumer is nudged only on commit; inside the test transaction nothing committed.
     assert all(c.processed_at is None for c in changes)
-    # Signals fire only on commit; inside the test transaction nothing committed.
-    assert seen == []
 
 
-def test_status_change_signal_fires_after_commit(monitor, http_target, django_capture_on_commit_callbacks) -> None:
-    seen: list[int] = []
-    status_change_recorded.connect(
-        lambda sender, status_change_id, **kw: seen.append(status_change_id), weak=False, dispatch_uid="test-commit"
-    )
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            check_execute(monitor=monitor, due_at=timezone.now())
-    finally:
-        status_change_recorded.disconnect(dispatch_uid="test-commit")
-    assert seen == [StatusChange.objects.get(monitor=monitor).id]
+def test_status_change_is_handed_to_the_outbox_consumer_after_commit(
+    monitor, http_target, django_capture_on_commit_callbacks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        check_execute(monitor=monitor, due_at=timezone.now())
+    assert len(callbacks) == 1
+    # The consumer (alerts.process_status_changes, run eagerly in tests) claimed the row.
+    assert StatusChange.objects.get(monitor=monitor).processed_at is not None
+
+
+def test_status_change_claim_succeeds_once(monitor, http_target) -> None:
+    check_execute(monitor=monitor, due_at=timezone.now())
+    change = StatusChange.objects.get(monitor=monitor)
+    now = timezone.now()
+    assert status_change_claim(status_change_id=change.id, now=now) is True
+    assert status_change_claim(status_change_id=change.id, now=now) is False
+    change.refresh_from_db()
+    assert change.processed_at == now
 
 
 def test_cel_02_second_run_of_a_slot_returns_stored_result(monitor, http_target) -> None:

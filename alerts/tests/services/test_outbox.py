@@ -9,9 +9,10 @@ from django.db import connection
 from django.utils import timezone
 
 from alerts.models import Channel, Incident, Notification
-from alerts.services import channel_create, notifications_create, status_change_claim, status_changes_process
+from alerts.services import channel_create, notifications_create, status_changes_process
 from alerts.tests.factories import make_monitor, record_change
 from checks.models import StatusChange
+from checks.services import status_change_claim
 from conftest import organization_of
 
 pytestmark = pytest.mark.django_db
