@@ -6,6 +6,7 @@ import logging
 from datetime import datetime, timedelta
 
 from celery import current_app
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -31,7 +32,13 @@ def check_execute(*, monitor: Monitor, due_at: datetime, region: str | None = No
     slot = {"monitor": monitor, "region": region, "due_at": due_at}
     if done := CheckResult.objects.filter(**slot).first():
         return done
-    outcome = probe(monitor)  # network I/O, outside any transaction
+    try:
+        outcome = probe(monitor)  # network I/O, outside any transaction
+    except SoftTimeLimitExceeded:
+        # The task's time limit struck mid-probe: still a result, so the state machine moves.
+        outcome = ProbeOutcome(
+            started_at=timezone.now(), ok=False, error_kind="timeout", error="The check ran out of time."
+        )
     try:
         with transaction.atomic():
             result = CheckResult.objects.create(**slot, **outcome.as_fields())

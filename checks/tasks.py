@@ -15,7 +15,10 @@ def dispatch_due_checks_task() -> int:
     return checks_dispatch_due()
 
 
-@shared_task(name="checks.run_check", acks_late=True, ignore_result=True, soft_time_limit=45, time_limit=60)
+# The longest probe is a 60 s timeout (monitors.validators.MAX_TIMEOUT_SECONDS) plus up to
+# 2 s of DNS per redirect hop; the soft limit sits above that, so a slow target ends as a
+# stored timeout result, never as a task killed without one.
+@shared_task(name="checks.run_check", acks_late=True, ignore_result=True, soft_time_limit=80, time_limit=100)
 def run_check_task(monitor_id: int, due_at: str, region: str | None = None) -> int | None:
     """Run one scheduled check. Idempotent: a redelivery returns the stored result."""
     from checks.services import check_execute  # noqa: PLC0415

@@ -41,7 +41,11 @@ def validate_headers(headers: Any) -> None:
             raise ValidationError(f"The value of {name} must be a string.", code="invalid_value")
         if "\r" in value or "\n" in value or "\x00" in value:
             raise ValidationError(f"The value of {name} contains a line break.", code="invalid_value")
-        if len(name.encode()) + len(value.encode()) > MAX_HEADER_BYTES:
+        try:
+            size = len(name.encode()) + len(value.encode())
+        except UnicodeEncodeError as exc:  # a lone surrogate such as "\ud800" from JSON
+            raise ValidationError(f"The value of {name} is not valid text.", code="invalid_value") from exc
+        if size > MAX_HEADER_BYTES:
             raise ValidationError(f"The {name} header is longer than 8 KB.", code="too_long")
 
 
@@ -114,3 +118,8 @@ def validate_regions(regions: Any) -> None:
             raise ValidationError(f"{str(region)[:40]!r} is not a region name (a-z, 0-9, -).", code="invalid")
     if len(set(regions)) != len(regions):
         raise ValidationError("Regions must not repeat.", code="duplicate")
+    # A region no worker serves would queue its checks forever and never alert.
+    for region in regions:
+        if region not in settings.CHECK_REGIONS:
+            served = ", ".join(settings.CHECK_REGIONS)
+            raise ValidationError(f"No worker runs checks for region {region!r} (regions: {served}).", code="unknown")

@@ -165,3 +165,28 @@ def test_cel_02_two_racing_runs_store_one_result_and_one_status_change(alice, ht
     assert len(results) == 2 and results[0] == results[1]
     assert CheckResult.objects.filter(monitor=monitor, due_at=due).count() == 1
     assert StatusChange.objects.filter(monitor=monitor).count() == 1
+
+
+def test_time_limit_during_probe_stores_a_timeout_result(alice, http_target) -> None:
+    """Celery's soft time limit raises SoftTimeLimitExceeded inside the task; simulate it with a timer signal."""
+    import signal
+
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    monitor = make_monitor(organization=organization_of(alice), url=http_target.url, timeout_seconds=10)
+    http_target.set_reply(status=200, delay_seconds=3)
+
+    def expire(signum, frame):  # noqa: ANN001, ARG001
+        raise SoftTimeLimitExceeded()
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, 0.5)
+    try:
+        result = check_execute(monitor=monitor, due_at=timezone.now())
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert (result.ok, result.error_kind) == (False, "timeout")
+    monitor.refresh_from_db()
+    assert monitor.last_checked_at == result.started_at
+    assert monitor.consecutive_failures == 1

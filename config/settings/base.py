@@ -148,6 +148,7 @@ else:
     # No mail server configured: print every email (verification links
     # included) to the console of `make run`.
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+EMAIL_TIMEOUT = 10  # seconds; a hanging mail server must not hold a worker for long
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Driftwatch <driftwatch@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -220,10 +221,12 @@ API_KEY_PEPPER = env("API_KEY_PEPPER", default=SECRET_KEY)
 # --- Celery -----------------------------------------------------------------
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 300}
+    # At least 5x the longest task time limit (checks.run_check, 100 s): an unacked task is
+    # redelivered only when its worker is surely gone (RELIABILITY CEL-01).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
 else:
     # Embedded default: kombu's filesystem transport under var/, no server.
-    _broker_dir = VAR_DIR / "broker"
+    _broker_dir = Path(env("BROKER_DIR", default=str(VAR_DIR / "broker")))
     for _folder in ("queue", "processed", "control"):
         (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
@@ -259,6 +262,8 @@ CELERY_BEAT_SCHEDULE = {
 ALLOW_PRIVATE_TARGETS = env.bool("ALLOW_PRIVATE_TARGETS", default=False)
 MIN_CHECK_INTERVAL = env.int("MIN_CHECK_INTERVAL", default=30)
 CHECK_REGION = env("CHECK_REGION", default="local")
+# Every region some worker serves; a monitor may only be checked from these.
+CHECK_REGIONS = env.list("CHECK_REGIONS", default=[CHECK_REGION])
 METRICS_TOKEN = env("METRICS_TOKEN", default="")
 CHECKS_MAX_BODY_BYTES = env.int("CHECKS_MAX_BODY_BYTES", default=1024 * 1024)
 CHECKS_MAX_REDIRECTS = env.int("CHECKS_MAX_REDIRECTS", default=5)

@@ -16,6 +16,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -29,6 +30,7 @@ from tests.servers import HttpTarget, SmtpSink, wait_for
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 BASE_DIR = Path(settings.BASE_DIR)
+E2E_REDIS_DB = 13  # the Redis database the end-to-end test's broker uses (REDIS_URL's host)
 
 
 def _database_url() -> str:
@@ -37,6 +39,13 @@ def _database_url() -> str:
         return f"sqlite:///{db['NAME']}"
     auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def _private_broker(tmp_path: Path) -> dict[str, str]:
+    """A broker of this test's own, so it never shares queues with `make run` or another test run."""
+    if settings.REDIS_URL:
+        return {"REDIS_URL": urlsplit(settings.REDIS_URL)._replace(path=f"/{E2E_REDIS_DB}").geturl()}
+    return {"BROKER_DIR": str(tmp_path / "broker")}
 
 
 @pytest.fixture
@@ -50,6 +59,7 @@ def celery_processes(tmp_path: Path, smtp_sink: SmtpSink, live_server) -> Iterat
         "MIN_CHECK_INTERVAL": "1",
         "SITE_URL": live_server.url,
         "LOG_LEVEL": "INFO",
+        **_private_broker(tmp_path),
     }
     celery = [sys.executable, "-m", "celery", "-A", "config"]
     subprocess.run([*celery, "purge", "-f"], env=env, cwd=BASE_DIR, check=True, capture_output=True, timeout=60)
