@@ -26,7 +26,7 @@ from accounts.models import ApiKey, Organization
 from accounts.permissions import ApiKeyScopePermission, NotApiKey
 from accounts.selectors import api_key_get, api_key_list_for_organization, organization_get_for_request
 from accounts.services import api_key_create, api_key_revoke
-from core.api import Pagination
+from core.api import Pagination, or_404, paginated_response
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):
@@ -41,10 +41,7 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
 
 def organization_for(request: Request) -> Organization:
     """The caller's organisation; a user who belongs to none sees nothing (404), as for another tenant's id."""
-    organization = organization_get_for_request(request=request)
-    if organization is None:
-        raise exceptions.NotFound()
-    return organization
+    return or_404(organization_get_for_request(request=request))
 
 
 # --- JWT ------------------------------------------------------------------------
@@ -140,9 +137,9 @@ class ApiKeyListApi(APIView):
     def get(self, request: Request) -> Response:
         """The organisation's API keys, revoked ones included; never the keys themselves."""
         api_keys = api_key_list_for_organization(organization=organization_for(request))
-        paginator = self.pagination_class()
-        page = paginator.paginate_queryset(api_keys, request, view=self)
-        return paginator.get_paginated_response(ApiKeyOutputSerializer(page, many=True).data)
+        return paginated_response(
+            view=self, request=request, queryset=api_keys, serializer_class=ApiKeyOutputSerializer
+        )
 
 
 class ApiKeyCreateApi(APIView):
@@ -175,9 +172,7 @@ class ApiKeyRevokeApi(APIView):
     @extend_schema(request=None, responses={204: None})
     def delete(self, request: Request, api_key_id: int) -> Response:
         """Revoke a key: the next request made with it gets 401. The key stays listed."""
-        api_key = api_key_get(organization=organization_for(request), api_key_id=api_key_id)
-        if api_key is None:
-            raise exceptions.NotFound()
+        api_key = or_404(api_key_get(organization=organization_for(request), api_key_id=api_key_id))
         api_key_revoke(api_key=api_key)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

@@ -2,44 +2,24 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import Organization
-from accounts.selectors import organization_get_for_request
+from accounts.api import organization_for
 from alerts.models import Channel
 from alerts.selectors import channel_get, channel_list_for_organization, incident_get, incident_list_for_organization
 from alerts.services import channel_create, channel_delete, channel_send_test, channel_update
-from core.api import Pagination
+from core.api import Pagination, or_404, paginated_response
 from monitors.selectors import monitor_get
 
 
-def _organization(request: Request) -> Organization:
-    organization = organization_get_for_request(request=request)
-    if organization is None:
-        raise NotFound()
-    return organization
-
-
-def _channel(request: Request, channel_id: int) -> Channel:
-    channel = channel_get(organization=_organization(request), channel_id=channel_id)
-    if channel is None:
-        raise NotFound()  # another organisation's channel looks exactly like a missing one
-    return channel
-
-
-def _paginated(
-    view: APIView, request: Request, queryset: QuerySet, serializer: type[serializers.Serializer]
-) -> Response:
-    paginator = Pagination()
-    page = paginator.paginate_queryset(queryset, request, view=view)
-    return paginator.get_paginated_response(serializer(page, many=True).data)
+def channel_for(request: Request, channel_id: int) -> Channel:
+    """The caller's organisation's channel; another organisation's id is 404, like a missing one."""
+    return or_404(channel_get(organization=organization_for(request), channel_id=channel_id))
 
 
 # A channel and an incident look the same in every response, so their output serializers are
@@ -65,13 +45,14 @@ class IncidentOutputSerializer(serializers.Serializer):
 
 
 class ChannelListApi(APIView):
-    OutputSerializer = ChannelOutputSerializer
-    pagination_class = Pagination  # read by drf-spectacular to describe the page
+    pagination_class = Pagination
 
-    @extend_schema(operation_id="channels_list", responses=OutputSerializer(many=True))
+    @extend_schema(operation_id="channels_list", responses=ChannelOutputSerializer(many=True))
     def get(self, request: Request) -> Response:
-        channels = channel_list_for_organization(organization=_organization(request))
-        return _paginated(self, request, channels, self.OutputSerializer)
+        channels = channel_list_for_organization(organization=organization_for(request))
+        return paginated_response(
+            view=self, request=request, queryset=channels, serializer_class=ChannelOutputSerializer
+        )
 
 
 class ChannelCreateApi(APIView):
@@ -90,7 +71,7 @@ class ChannelCreateApi(APIView):
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        channel = channel_create(organization=_organization(request), **data.validated_data)
+        channel = channel_create(organization=organization_for(request), **data.validated_data)
         body = self.OutputSerializer(channel).data
         if channel.kind != Channel.Kind.WEBHOOK:
             body.pop("secret", None)
@@ -98,11 +79,9 @@ class ChannelCreateApi(APIView):
 
 
 class ChannelDetailApi(APIView):
-    OutputSerializer = ChannelOutputSerializer
-
-    @extend_schema(operation_id="channels_retrieve", responses=OutputSerializer)
+    @extend_schema(operation_id="channels_retrieve", responses=ChannelOutputSerializer)
     def get(self, request: Request, channel_id: int) -> Response:
-        return Response(self.OutputSerializer(_channel(request, channel_id)).data)
+        return Response(ChannelOutputSerializer(channel_for(request, channel_id)).data)
 
 
 class ChannelUpdateApi(APIView):
@@ -114,24 +93,22 @@ class ChannelUpdateApi(APIView):
         disabled = serializers.BooleanField(required=False)
         kind = serializers.CharField(required=False, help_text="Cannot change; must equal the current kind.")
 
-    OutputSerializer = ChannelOutputSerializer
-
-    @extend_schema(operation_id="channels_partial_update", request=InputSerializer, responses=OutputSerializer)
+    @extend_schema(operation_id="channels_partial_update", request=InputSerializer, responses=ChannelOutputSerializer)
     def patch(self, request: Request, channel_id: int) -> Response:
-        channel = _channel(request, channel_id)
+        channel = channel_for(request, channel_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         if fields.pop("kind", channel.kind) != channel.kind:
             raise serializers.ValidationError({"kind": ["The kind of a channel cannot change."]})
         channel = channel_update(channel=channel, **fields)
-        return Response(self.OutputSerializer(channel).data)
+        return Response(ChannelOutputSerializer(channel).data)
 
 
 class ChannelDeleteApi(APIView):
     @extend_schema(operation_id="channels_destroy", responses={204: None})
     def delete(self, request: Request, channel_id: int) -> Response:
-        channel_delete(channel=_channel(request, channel_id))
+        channel_delete(channel=channel_for(request, channel_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -144,41 +121,47 @@ class ChannelTestApi(APIView):
     @extend_schema(operation_id="channels_test", request=None, responses=OutputSerializer)
     def post(self, request: Request, channel_id: int) -> Response:
         """Send a test message now; `ok` false and `error` say why when the channel did not take it."""
-        result = channel_send_test(channel=_channel(request, channel_id))
+        result = channel_send_test(channel=channel_for(request, channel_id))
         return Response(self.OutputSerializer(result).data)
+
+
+# One URL serves several operations; each stays its own class above (composition rules: core.api).
+# No docstrings here: drf-spectacular would show one as the description of every operation
+# that has none of its own.
+class ChannelCollectionApi(ChannelListApi, ChannelCreateApi):
+    pass
+
+
+class ChannelItemApi(ChannelDetailApi, ChannelUpdateApi, ChannelDeleteApi):
+    pass
 
 
 class IncidentListApi(APIView):
     class FilterSerializer(serializers.Serializer):
         monitor = serializers.IntegerField(required=False, min_value=1)
 
-    OutputSerializer = IncidentOutputSerializer
     pagination_class = Pagination
 
     @extend_schema(
         operation_id="incidents_list",
         parameters=[OpenApiParameter("monitor", OpenApiTypes.INT, description="Only this monitor's incidents.")],
-        responses=OutputSerializer(many=True),
+        responses=IncidentOutputSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        organization = _organization(request)
+        organization = organization_for(request)
         monitor = None
         if (monitor_id := filters.validated_data.get("monitor")) is not None:
-            monitor = monitor_get(organization=organization, monitor_id=monitor_id)
-            if monitor is None:
-                raise NotFound()
+            monitor = or_404(monitor_get(organization=organization, monitor_id=monitor_id))
         incidents = incident_list_for_organization(organization=organization, monitor=monitor)
-        return _paginated(self, request, incidents, self.OutputSerializer)
+        return paginated_response(
+            view=self, request=request, queryset=incidents, serializer_class=IncidentOutputSerializer
+        )
 
 
 class IncidentDetailApi(APIView):
-    OutputSerializer = IncidentOutputSerializer
-
-    @extend_schema(operation_id="incidents_retrieve", responses=OutputSerializer)
+    @extend_schema(operation_id="incidents_retrieve", responses=IncidentOutputSerializer)
     def get(self, request: Request, incident_id: int) -> Response:
-        incident = incident_get(organization=_organization(request), incident_id=incident_id)
-        if incident is None:
-            raise NotFound()
-        return Response(self.OutputSerializer(incident).data)
+        incident = or_404(incident_get(organization=organization_for(request), incident_id=incident_id))
+        return Response(IncidentOutputSerializer(incident).data)

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from checks.selectors import RANGES, metrics_for_monitor, result_list_for_monitor
-from core.api import Pagination
+from core.api import Pagination, paginated_response
 from monitors.api import monitor_for
 
 
@@ -46,9 +46,7 @@ class ResultListApi(APIView):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         results = result_list_for_monitor(monitor=monitor, **filters.validated_data)
-        paginator = self.pagination_class()
-        page = paginator.paginate_queryset(results, request, view=self)
-        return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
+        return paginated_response(view=self, request=request, queryset=results, serializer_class=self.OutputSerializer)
 
 
 class MetricsDetailApi(APIView):

@@ -1,8 +1,15 @@
-"""Shared API plumbing: pagination and the exception handler (STYLE R11)."""
+"""Shared API plumbing: pagination, the "or 404" guard and the exception handler (STYLE R9, R11, R12).
+
+One URL serving several operations is a class that inherits the operation classes, e.g.
+`MonitorCollectionApi(MonitorListApi, MonitorCreateApi)`: DRF dispatches each method to the
+handler its part defines. Class attributes resolve by MRO, so the parts must agree on
+authentication and permission classes, and at most one part may define each nested
+serializer name (`InputSerializer`, `OutputSerializer`); the others name theirs directly.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
@@ -15,11 +22,38 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.exceptions import ApplicationError
 
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+    from rest_framework.request import Request
+    from rest_framework.serializers import BaseSerializer
+    from rest_framework.views import APIView
+
+T = TypeVar("T")
+
 
 class Pagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+
+
+def paginated_response(
+    *, view: APIView, request: Request, queryset: QuerySet[Any], serializer_class: type[BaseSerializer]
+) -> Response:
+    """One page of `queryset`, serialized, in the envelope of the view's `pagination_class`.
+
+    The paginator is the view's own, so the response matches what drf-spectacular documents for it.
+    """
+    paginator = view.pagination_class()  # type: ignore[attr-defined]
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    return paginator.get_paginated_response(serializer_class(page, many=True).data)
+
+
+def or_404(found: T | None) -> T:
+    """What a tenant-scoped selector found, or 404: another organisation's object looks like a missing one (R9)."""
+    if found is None:
+        raise exceptions.NotFound()
+    return found
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

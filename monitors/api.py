@@ -7,13 +7,13 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_serializer
-from rest_framework import exceptions, serializers, status
+from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api import organization_for
-from core.api import Pagination
+from core.api import Pagination, or_404, paginated_response
 from monitors.models import Monitor
 from monitors.selectors import monitor_get, monitor_list_for_organization
 from monitors.services import monitor_create, monitor_delete, monitor_update
@@ -125,10 +125,7 @@ class MonitorInputSerializer(serializers.Serializer):
 
 def monitor_for(request: Request, monitor_id: int) -> Monitor:
     """The caller's organisation's monitor; another organisation's id is 404, like a missing one."""
-    monitor = monitor_get(organization=organization_for(request), monitor_id=monitor_id)
-    if monitor is None:
-        raise exceptions.NotFound()
-    return monitor
+    return or_404(monitor_get(organization=organization_for(request), monitor_id=monitor_id))
 
 
 class MonitorListApi(APIView):
@@ -138,9 +135,9 @@ class MonitorListApi(APIView):
     def get(self, request: Request) -> Response:
         """The organisation's monitors, by name."""
         monitors = monitor_list_for_organization(organization=organization_for(request))
-        paginator = self.pagination_class()
-        page = paginator.paginate_queryset(monitors, request, view=self)
-        return paginator.get_paginated_response(MonitorOutputSerializer(page, many=True).data)
+        return paginated_response(
+            view=self, request=request, queryset=monitors, serializer_class=MonitorOutputSerializer
+        )
 
 
 class MonitorCreateApi(APIView):
@@ -194,8 +191,7 @@ class MonitorDeleteApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-# One URL serves several operations; each stays its own class above, and at most one of
-# them per URL defines InputSerializer, so the composition below is unambiguous.
+# One URL serves several operations; each stays its own class above (composition rules: core.api).
 class MonitorCollectionApi(MonitorListApi, MonitorCreateApi):
     """GET (list) and POST (create) on /monitors/."""
 
