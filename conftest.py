@@ -24,6 +24,15 @@ def organization_of(user: User):  # noqa: ANN201 - the user's first organisation
     return user.memberships.select_related("organization").first().organization
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    """Each test starts with an empty cache (Redis when REDIS_URL is set, so also across runs)."""
+    from django.core.cache import cache  # noqa: PLC0415
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def alice(db) -> User:
     return make_user(email="alice@example.com", organization_name="Alice Inc")
