@@ -19,7 +19,7 @@ from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
-from rest_framework_simplejwt.utils import datetime_from_epoch
+from rest_framework_simplejwt.utils import datetime_from_epoch, get_md5_hash_password
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from accounts.models import ApiKey, Organization
@@ -73,6 +73,11 @@ class RotatingRefreshSerializer(TokenRefreshSerializer):
         user = user.first()
         if user is None or not jwt_settings.USER_AUTHENTICATION_RULE(user):
             raise exceptions.AuthenticationFailed(self.error_messages["no_active_account"], "no_active_account")
+        if jwt_settings.CHECK_REVOKE_TOKEN and refresh.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(
+            user.password
+        ):
+            # The password changed since this token was issued (JWT-03).
+            raise InvalidToken("The user's password has been changed.")
         outstanding, _ = OutstandingToken.objects.get_or_create(
             jti=refresh[jwt_settings.JTI_CLAIM],
             defaults={

@@ -40,3 +40,18 @@ def api_key_list_for_organization(*, organization: Organization) -> QuerySet[Api
 
 def api_key_get(*, organization: Organization, api_key_id: int) -> ApiKey | None:
     return api_key_list_for_organization(organization=organization).filter(id=api_key_id).first()
+
+
+def user_can_authenticate(user: User | None) -> bool:
+    """simplejwt's USER_AUTHENTICATION_RULE: active, with a verified email address.
+
+    The web login enforces verification through allauth; without this rule a program could
+    get a JWT for an address nobody confirmed, and send mail from the server with it.
+    """
+    from allauth.account.models import EmailAddress  # noqa: PLC0415 - allauth models load after apps
+
+    return (
+        user is not None
+        and user.is_active
+        and EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists()
+    )

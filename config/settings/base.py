@@ -206,6 +206,9 @@ SIMPLE_JWT = {
     "UPDATE_LAST_LOGIN": False,
     "LEEWAY": 10,
     "AUTH_HEADER_TYPES": ("Bearer",),
+    "USER_AUTHENTICATION_RULE": "accounts.selectors.user_can_authenticate",
+    # Tokens carry a hash of the password: changing or resetting it ends every token (JWT-03).
+    "CHECK_REVOKE_TOKEN": True,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Driftwatch API",
