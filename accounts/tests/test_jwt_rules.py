@@ -3,7 +3,6 @@ from __future__ import annotations
 import pytest
 
 from accounts.services import user_create
-from monitors.models import Monitor
 
 pytestmark = pytest.mark.django_db
 
@@ -42,4 +41,6 @@ def test_jwt_03_password_change_ends_access_and_refresh_tokens(client, alice) ->
         ).status_code
         == 401
     )
-    assert not Monitor.objects.exists()
+    fresh = client.post(TOKEN, {"email": alice.email, "password": "a completely new passphrase"}, "application/json")
+    listed = client.get("/api/v1/monitors/", HTTP_AUTHORIZATION=f"Bearer {fresh.json()['access']}")
+    assert listed.json()["count"] == 0  # the refused POST created nothing
