@@ -1,28 +1,25 @@
 """The only way out to the network over HTTP: `send()`, behind the network guard.
 
-This is the only module that imports requests or urllib3 (a test enforces it). Every request:
+Only this module, `core.http_transport` and `core.http_body` import requests or urllib3 (a test
+enforces it); callers import from here. Every request:
 
 - resolves the host once per hop (through `core.netguard.resolve_host`), checks every address it
   gets, refuses the hop if any one is blocked, and connects to the checked address: the `Host`
   header, TLS SNI and the certificate check keep the original name, so DNS rebinding between the
-  check and the connect is impossible;
+  check and the connect is impossible (`core.http_guard`, `core.http_transport`);
 - ignores the environment (`trust_env=False`: no proxies, no .netrc; CVE-2024-47081);
 - follows redirects by hand, each hop checked again, and drops credentials and user headers on a
-  cross-origin hop;
+  cross-origin hop (here);
 - has a connect timeout, a per-read timeout and a total deadline, and reads at most `max_bytes`
-  of decoded body (gzip and deflate only).
+  of decoded body, gzip and deflate only (`core.http_guard`, `core.http_body`).
 
 A target that is down is data for the caller: every failure is an `HttpError` with a `kind`.
 """
 
 from __future__ import annotations
 
-import functools
-import http.cookiejar
 import logging
 import re
-import socket
-import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -30,52 +27,38 @@ from typing import Any, Final
 from urllib.parse import urljoin, urlsplit
 
 import requests
-import urllib3.exceptions
 from django.conf import settings
-from requests.adapters import HTTPAdapter
-from requests.structures import CaseInsensitiveDict
 from requests.utils import requote_uri
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from core import netguard
-from core.exceptions import ApplicationError
+from core.http_body import READ_CHUNK_BYTES, read_body
+from core.http_errors import ERROR_KINDS, TRANSIENT_KINDS, HttpError
+from core.http_guard import WATCHDOG_GRACE_SECONDS, Guard
+from core.http_transport import ACCEPT_ENCODING, CONNECT_TIMEOUT_SECONDS, USER_AGENT, new_session, send_hop
+
+__all__ = [
+    "ACCEPT_ENCODING",
+    "CONNECT_TIMEOUT_SECONDS",
+    "ERROR_KINDS",
+    "MAX_REQUEST_HEADERS",
+    "MAX_REQUEST_HEADER_BYTES",
+    "READ_CHUNK_BYTES",
+    "REDIRECT_STATUSES",
+    "RESERVED_HEADERS",
+    "TRANSIENT_KINDS",
+    "USER_AGENT",
+    "WATCHDOG_GRACE_SECONDS",
+    "HttpError",
+    "HttpResponse",
+    "ResponseHeaders",
+    "send",
+]
 
 logger = logging.getLogger(__name__)
 
-USER_AGENT: Final = "Driftwatch/1.0 (+uptime monitor)"
-ACCEPT_ENCODING: Final = "gzip, deflate"
-CONNECT_TIMEOUT_SECONDS: Final = 5.0
-# The watchdog fires a little after the deadline, so that a server that stays silent ends with
-# its own socket timeout (read_timeout) and only a server that keeps trickling is cut (timeout).
-WATCHDOG_GRACE_SECONDS: Final = 0.25
-READ_CHUNK_BYTES: Final = 64 * 1024
 MAX_REQUEST_HEADERS: Final = 64
 MAX_REQUEST_HEADER_BYTES: Final = 8 * 1024
 REDIRECT_STATUSES: Final = frozenset({301, 302, 303, 307, 308})
-
-ERROR_KINDS: Final = frozenset(
-    {
-        "invalid_url",
-        "invalid_request",
-        "blocked_address",
-        "dns_error",
-        "connect_timeout",
-        "read_timeout",
-        "timeout",
-        "connection_error",
-        "tls_error",
-        "tls_timeout",
-        "invalid_response",
-        "redirect_blocked",
-        "too_many_redirects",
-    }
-)
-# Worth retrying later (webhook deliveries): the same request may work in a minute. A TLS error
-# counts, because resets and handshake failures come and go and an expired certificate gets renewed.
-TRANSIENT_KINDS: Final = frozenset(
-    {"dns_error", "connect_timeout", "read_timeout", "timeout", "connection_error", "tls_error", "tls_timeout"}
-)
 
 _TOKEN: Final = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 # Set by send() itself, never taken from the caller.
@@ -96,19 +79,6 @@ RESERVED_HEADERS: Final = frozenset(
     }
 )
 _CREDENTIAL_HEADERS: Final = frozenset({"authorization", "cookie", "proxy-authorization"})
-_DECODABLE: Final = frozenset({"", "identity", "gzip", "x-gzip", "deflate"})
-
-
-class HttpError(ApplicationError):
-    """A request that produced no usable response; `kind` is one of ERROR_KINDS."""
-
-    def __init__(self, message: str, *, kind: str, extra: dict[str, Any] | None = None) -> None:
-        super().__init__(message, {"kind": kind, **(extra or {})})
-        self.kind = kind
-
-    @property
-    def transient(self) -> bool:
-        return self.kind in TRANSIENT_KINDS
 
 
 class ResponseHeaders(dict[str, str]):
@@ -145,209 +115,6 @@ class HttpResponse:
         return self.body.decode("utf-8", errors="replace")
 
 
-# --- the per-call guard: pinning and the total deadline ---------------------------------
-
-
-class _Guard:
-    """State of one send() call: what may be connected to, and a watchdog for the total deadline.
-
-    The watchdog shuts down every socket the call opened when the deadline passes, which wakes a
-    read blocked on a server that trickles bytes (a per-read timeout never fires there; psf/requests#4276).
-    """
-
-    def __init__(self, *, allow_private: bool, timeout_ms: int) -> None:
-        timeout_seconds = timeout_ms / 1000
-        self.allow_private = allow_private
-        self.deadline = time.monotonic() + timeout_seconds
-        self.deadline_message = f"The request did not complete within {timeout_ms} ms."
-        self.expired = False
-        self.handshaking = False  # a TLS handshake is under way: a timeout now is a tls_timeout
-        self._pinned: set[str] = set()
-        self._watched: list[socket.socket] = []
-        self._lock = threading.Lock()
-        self._closed = False
-        self._timer = threading.Timer(timeout_seconds + WATCHDOG_GRACE_SECONDS, self._expire)
-        self._timer.daemon = True
-        self._timer.start()
-
-    def remaining(self) -> float:
-        return self.deadline - time.monotonic()
-
-    def past_deadline(self) -> bool:
-        return self.expired or self.remaining() <= 0
-
-    def pin(self, host: str, port: int) -> tuple[str, bool]:
-        """Check `host` (name or literal), resolve a name once, check every address: (IP to connect to, is_name)."""
-        try:
-            checked = netguard.check_host(host, allow_private=self.allow_private, bracketed=":" in host)
-        except netguard.TargetRejected as exc:
-            raise HttpError(exc.message, kind=exc.kind) from None
-        if not isinstance(checked, str):
-            address = str(checked)
-        else:
-            try:
-                addresses = netguard.resolve_host(checked, port)
-            except OSError:
-                raise HttpError(f"Could not resolve {checked}.", kind="dns_error") from None
-            if not addresses:
-                raise HttpError(f"{checked} has no addresses.", kind="dns_error")
-            try:
-                address = str(netguard.check_addresses(checked, addresses, allow_private=self.allow_private)[0])
-            except netguard.TargetRejected as exc:
-                raise HttpError(exc.message, kind=exc.kind) from None
-        with self._lock:
-            self._pinned.add(address)
-        return address, isinstance(checked, str)
-
-    def before_connect(self, host: str) -> None:
-        """Last check before a socket opens: only an address pin() approved, and still allowed."""
-        address = host.strip("[]")
-        with self._lock:
-            approved = address in self._pinned
-        if not approved or netguard.is_blocked_address(address, allow_private=self.allow_private):
-            raise HttpError(netguard.blocked_message(address), kind="blocked_address")
-
-    def watch(self, sock: socket.socket) -> None:
-        # A duplicate descriptor still refers to the connection after the TLS wrapper takes over
-        # the original socket object, and it cannot be reused for another socket while held.
-        duplicate = sock.dup()
-        with self._lock:
-            if not self._closed:
-                self._watched.append(duplicate)
-                if not self.expired:
-                    return
-        _shutdown(duplicate)
-        if self._closed:
-            duplicate.close()
-
-    def _expire(self) -> None:
-        with self._lock:
-            self.expired = True
-            for sock in self._watched:
-                _shutdown(sock)
-
-    def close(self) -> None:
-        self._timer.cancel()
-        with self._lock:
-            self._closed = True
-            watched, self._watched = self._watched, []
-        for sock in watched:
-            sock.close()
-
-
-def _shutdown(sock: socket.socket) -> None:
-    try:
-        sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass  # already closed by the peer or by urllib3: nothing left to interrupt
-
-
-class _GuardedConnectionMixin:
-    """Connects only to an address the call's guard pinned, and hands the socket to its watchdog."""
-
-    host: str
-
-    def __init__(self, *args: Any, guard: _Guard, **kwargs: Any) -> None:
-        self._guard = guard
-        super().__init__(*args, **kwargs)
-
-    def _new_conn(self) -> socket.socket:
-        self._guard.before_connect(self.host)
-        sock: socket.socket = super()._new_conn()  # type: ignore[misc]
-        self._guard.watch(sock)
-        return sock
-
-
-class _GuardedHTTPConnection(_GuardedConnectionMixin, HTTPConnection):
-    pass
-
-
-class _GuardedHTTPSConnection(_GuardedConnectionMixin, HTTPSConnection):
-    def connect(self) -> None:
-        self._guard.handshaking = True
-        super().connect()
-        self._guard.handshaking = False
-
-
-class _GuardedHTTPConnectionPool(HTTPConnectionPool):
-    ConnectionCls = _GuardedHTTPConnection
-
-
-class _GuardedHTTPSConnectionPool(HTTPSConnectionPool):
-    ConnectionCls = _GuardedHTTPSConnection
-
-
-class _GuardedAdapter(HTTPAdapter):
-    """Resolves and checks the host of each request, then sends it to the pinned address.
-
-    The approach of saleor/requests-hardened's IPFilterAdapter: the pool key's host becomes the
-    checked IP, while `Host`, `server_hostname` (SNI) and `assert_hostname` keep the original name.
-    """
-
-    def __init__(self, guard: _Guard) -> None:
-        self._guard = guard  # before super().__init__, which calls init_poolmanager
-        super().__init__(pool_connections=2, pool_maxsize=2, max_retries=0)
-
-    def init_poolmanager(self, connections: int, maxsize: int, block: bool = False, **pool_kwargs: Any) -> None:
-        super().init_poolmanager(connections, maxsize, block=block, **pool_kwargs)
-        self.poolmanager.pool_classes_by_scheme = {
-            "http": functools.partial(_GuardedHTTPConnectionPool, guard=self._guard),
-            "https": functools.partial(_GuardedHTTPSConnectionPool, guard=self._guard),
-        }
-
-    def build_connection_pool_key_attributes(
-        self, request: requests.PreparedRequest, verify: Any, cert: Any = None
-    ) -> tuple[dict[str, Any], dict[str, Any]]:
-        host_params, pool_kwargs = super().build_connection_pool_key_attributes(request, verify, cert)
-        hostname: str = host_params["host"] or ""
-        port: int | None = host_params["port"]
-        scheme: str = host_params["scheme"]
-        address, is_name = self._guard.pin(hostname, port or netguard.DEFAULT_PORTS.get(scheme, 80))
-        host_header = f"[{hostname}]" if ":" in hostname else hostname
-        request.headers["Host"] = host_header if port is None else f"{host_header}:{port}"
-        if scheme == "https" and is_name:
-            pool_kwargs["server_hostname"] = hostname.rstrip(".")
-            pool_kwargs["assert_hostname"] = hostname.rstrip(".")
-        host_params["host"] = address
-        return host_params, pool_kwargs
-
-    def get_connection(self, url: str, proxies: Mapping[str, str] | None = None) -> Any:
-        raise NotImplementedError("Only get_connection_with_tls_context pins the address (requests >= 2.32.2).")
-
-    def send(
-        self,
-        request: requests.PreparedRequest,
-        stream: bool = False,
-        timeout: Any = None,
-        verify: Any = True,
-        cert: Any = None,
-        proxies: Mapping[str, str] | None = None,
-    ) -> requests.Response:
-        # Never a proxy, never verify=False, never a client certificate, whatever the caller passed.
-        return super().send(request, stream=stream, timeout=timeout, verify=True, cert=None, proxies=None)
-
-
-class _Session(requests.Session):
-    def get_redirect_target(self, resp: requests.Response) -> str | None:
-        # Redirects are followed by send(). Returning None also stops Session.send from reading
-        # a 3xx body in full (resolve_redirects consumes resp.content, with no cap).
-        return None
-
-
-def _new_session(guard: _Guard) -> requests.Session:
-    session = _Session()
-    session.trust_env = False
-    session.headers = CaseInsensitiveDict(
-        {"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING, "Accept": "*/*"}
-    )
-    # Cookies a target sets are not carried to the next hop; a Cookie header from the caller is.
-    session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
-    adapter = _GuardedAdapter(guard)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    return session
-
-
 # --- send ------------------------------------------------------------------------------------
 
 
@@ -380,16 +147,16 @@ def send(
     _check_url(url, allow_private=allow_private, kind=None)
 
     started = time.monotonic()
-    guard = _Guard(allow_private=allow_private, timeout_ms=timeout_ms)
-    session = _new_session(guard)
+    guard = Guard(allow_private=allow_private, timeout_ms=timeout_ms)
+    session = new_session(guard)
     redirects: list[str] = []
     try:
         while True:
-            response = _send_hop(session, guard, method, url, user_headers, payload, hop=len(redirects))
+            response = send_hop(session, guard, method, url, user_headers, payload, hop=len(redirects))
             location = _redirect_location(response) if max_redirects else None
             if location is None:
                 elapsed_ms = int((time.monotonic() - started) * 1000)
-                content, truncated = _read_body(response, guard, max_bytes=max_bytes)
+                content, truncated = read_body(response, guard, max_bytes=max_bytes)
                 logger.debug(
                     "http send finished status=%s elapsed_ms=%s redirects=%s",
                     response.status_code,
@@ -488,123 +255,3 @@ def _redirect_location(response: requests.Response) -> str | None:
         return location.encode("latin-1").decode("utf-8")
     except UnicodeError:
         return location
-
-
-def _send_hop(
-    session: requests.Session,
-    guard: _Guard,
-    method: str,
-    url: str,
-    headers: Mapping[str, str | bytes],
-    payload: bytes | None,
-    *,
-    hop: int,
-) -> requests.Response:
-    remaining = guard.remaining()
-    if remaining <= 0:
-        raise HttpError(guard.deadline_message, kind="timeout")
-    guard.handshaking = False
-    try:
-        return session.request(
-            method,
-            url,
-            headers=dict(headers),
-            data=payload,
-            timeout=(min(CONNECT_TIMEOUT_SECONDS, remaining), remaining),
-            allow_redirects=False,
-            stream=True,
-        )
-    except HttpError as exc:
-        if hop and exc.kind in ("blocked_address", "invalid_url"):
-            raise HttpError(f"Redirect to {url[:200]} refused: {exc.message}", kind="redirect_blocked") from None
-        raise
-    except requests.RequestException as exc:
-        raise _map_request_error(exc, guard, url, remaining) from None
-    except OSError as exc:
-        # requests lets a few plain OSErrors through, e.g. a missing CA bundle.
-        raise HttpError(f"Could not send the request: {_reason(exc)}", kind="connection_error") from None
-
-
-def _map_request_error(exc: requests.RequestException, guard: _Guard, url: str, remaining: float) -> HttpError:
-    host = urlsplit(url).hostname or url[:100]
-    connect_ms = int(min(CONNECT_TIMEOUT_SECONDS, remaining) * 1000)
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return HttpError(f"Connecting to {host} timed out after {connect_ms} ms.", kind="connect_timeout")
-    if isinstance(exc, requests.exceptions.Timeout) and guard.handshaking and not guard.expired:
-        return HttpError(f"The TLS handshake with {host} timed out after {connect_ms} ms.", kind="tls_timeout")
-    if isinstance(exc, requests.exceptions.ReadTimeout):
-        return HttpError(f"{host} sent nothing for {int(remaining * 1000)} ms.", kind="read_timeout")
-    if guard.expired:
-        return HttpError(guard.deadline_message, kind="timeout")
-    if isinstance(exc, requests.exceptions.SSLError):
-        return HttpError(f"TLS error with {host}: {_reason(exc)}", kind="tls_error")
-    if isinstance(exc, requests.exceptions.InvalidHeader):
-        return HttpError("A request header is not valid.", kind="invalid_request")
-    if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema)):
-        return HttpError("The URL is not valid.", kind="invalid_url")
-    if isinstance(exc, requests.exceptions.ContentDecodingError):
-        return HttpError(f"The response of {host} could not be decoded.", kind="invalid_response")
-    return HttpError(f"Connection to {host} failed: {_reason(exc)}", kind="connection_error")
-
-
-def _read_body(response: requests.Response, guard: _Guard, *, max_bytes: int) -> tuple[bytes, bool]:
-    """Read at most max_bytes + 1 decoded bytes, so truncation is known; always closes the response."""
-    raw = response.raw
-    codings = {part.strip().lower() for part in response.headers.get("Content-Encoding", "").split(",")}
-    # Accept-Encoding asked for gzip and deflate only; anything else is kept as the bytes that came.
-    decode = codings <= _DECODABLE
-    buffer = bytearray()
-    try:
-        while len(buffer) <= max_bytes:
-            if guard.past_deadline():
-                raise HttpError(guard.deadline_message, kind="timeout")
-            data = raw.read(min(READ_CHUNK_BYTES, max_bytes + 1 - len(buffer)), decode_content=decode)
-            if not data:
-                break
-            buffer += data
-    except HttpError:
-        raise
-    except (urllib3.exceptions.HTTPError, OSError) as exc:
-        raise _map_body_error(exc, guard) from None
-    finally:
-        response.close()
-    if guard.expired:
-        # The watchdog's shutdown looks like the end of the body to a read without Content-Length.
-        raise HttpError(guard.deadline_message, kind="timeout")
-    truncated = len(buffer) > max_bytes
-    del buffer[max_bytes:]
-    return bytes(buffer), truncated
-
-
-def _map_body_error(exc: Exception, guard: _Guard) -> HttpError:
-    if isinstance(exc, urllib3.exceptions.ReadTimeoutError):
-        return HttpError("The response body stalled.", kind="read_timeout")
-    if guard.expired:
-        return HttpError(guard.deadline_message, kind="timeout")
-    if isinstance(exc, urllib3.exceptions.SSLError):
-        return HttpError(f"TLS error while reading the response: {_reason(exc)}", kind="tls_error")
-    if isinstance(exc, urllib3.exceptions.DecodeError):
-        return HttpError("The response body could not be decoded.", kind="invalid_response")
-    return HttpError(f"The connection broke while reading the response: {_reason(exc)}", kind="connection_error")
-
-
-def _reason(exc: BaseException) -> str:
-    """The innermost cause, short: "Connection refused" rather than urllib3's pool and retry wrappers."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    innermost = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        innermost = current
-        following = getattr(current, "reason", None)
-        if not isinstance(following, BaseException):
-            following = current.__cause__ or current.__context__
-        if following is None and current.args and isinstance(current.args[0], BaseException):
-            following = current.args[0]
-        current = following
-    verify_message = getattr(innermost, "verify_message", None)
-    if verify_message:
-        return f"certificate verify failed: {verify_message}"
-    if isinstance(innermost, OSError) and innermost.strerror:
-        return innermost.strerror
-    return (str(innermost) or type(innermost).__name__)[:200]

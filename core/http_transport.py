@@ -1,0 +1,194 @@
+"""One hop of `core.http.send()` over requests, pinned to the address the guard checked.
+
+With `core.http` and `core.http_body`, one of the only modules that import requests or urllib3 (a
+test enforces it). The adapter resolves and checks the host of each hop through the call's
+`Guard`, connects only to that address (the `Host` header, TLS SNI and the certificate check keep
+the original name), never uses a proxy, .netrc or a client certificate, and maps every client
+exception to an `HttpError`.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.cookiejar
+import socket
+from collections.abc import Mapping
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+from core import netguard
+from core.http_errors import HttpError, short_reason
+from core.http_guard import Guard
+
+USER_AGENT: Final = "Driftwatch/1.0 (+uptime monitor)"
+ACCEPT_ENCODING: Final = "gzip, deflate"
+CONNECT_TIMEOUT_SECONDS: Final = 5.0
+
+
+class _GuardedConnectionMixin:
+    """Connects only to an address the call's guard pinned, and hands the socket to its watchdog."""
+
+    host: str
+
+    def __init__(self, *args: Any, guard: Guard, **kwargs: Any) -> None:
+        self._guard = guard
+        super().__init__(*args, **kwargs)
+
+    def _new_conn(self) -> socket.socket:
+        self._guard.before_connect(self.host)
+        sock: socket.socket = super()._new_conn()  # type: ignore[misc]
+        self._guard.watch(sock)
+        return sock
+
+
+class _GuardedHTTPConnection(_GuardedConnectionMixin, HTTPConnection):
+    pass
+
+
+class _GuardedHTTPSConnection(_GuardedConnectionMixin, HTTPSConnection):
+    def connect(self) -> None:
+        self._guard.handshaking = True
+        super().connect()
+        self._guard.handshaking = False
+
+
+class _GuardedHTTPConnectionPool(HTTPConnectionPool):
+    ConnectionCls = _GuardedHTTPConnection
+
+
+class _GuardedHTTPSConnectionPool(HTTPSConnectionPool):
+    ConnectionCls = _GuardedHTTPSConnection
+
+
+class _GuardedAdapter(HTTPAdapter):
+    """Resolves and checks the host of each request, then sends it to the pinned address.
+
+    The approach of saleor/requests-hardened's IPFilterAdapter: the pool key's host becomes the
+    checked IP, while `Host`, `server_hostname` (SNI) and `assert_hostname` keep the original name.
+    """
+
+    def __init__(self, guard: Guard) -> None:
+        self._guard = guard  # before super().__init__, which calls init_poolmanager
+        super().__init__(pool_connections=2, pool_maxsize=2, max_retries=0)
+
+    def init_poolmanager(self, connections: int, maxsize: int, block: bool = False, **pool_kwargs: Any) -> None:
+        super().init_poolmanager(connections, maxsize, block=block, **pool_kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": functools.partial(_GuardedHTTPConnectionPool, guard=self._guard),
+            "https": functools.partial(_GuardedHTTPSConnectionPool, guard=self._guard),
+        }
+
+    def build_connection_pool_key_attributes(
+        self, request: requests.PreparedRequest, verify: Any, cert: Any = None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        host_params, pool_kwargs = super().build_connection_pool_key_attributes(request, verify, cert)
+        hostname: str = host_params["host"] or ""
+        port: int | None = host_params["port"]
+        scheme: str = host_params["scheme"]
+        address, is_name = self._guard.pin(hostname, port or netguard.DEFAULT_PORTS.get(scheme, 80))
+        host_header = f"[{hostname}]" if ":" in hostname else hostname
+        request.headers["Host"] = host_header if port is None else f"{host_header}:{port}"
+        if scheme == "https" and is_name:
+            pool_kwargs["server_hostname"] = hostname.rstrip(".")
+            pool_kwargs["assert_hostname"] = hostname.rstrip(".")
+        host_params["host"] = address
+        return host_params, pool_kwargs
+
+    def get_connection(self, url: str, proxies: Mapping[str, str] | None = None) -> Any:
+        raise NotImplementedError("Only get_connection_with_tls_context pins the address (requests >= 2.32.2).")
+
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: Any = None,
+        verify: Any = True,
+        cert: Any = None,
+        proxies: Mapping[str, str] | None = None,
+    ) -> requests.Response:
+        # Never a proxy, never verify=False, never a client certificate, whatever the caller passed.
+        return super().send(request, stream=stream, timeout=timeout, verify=True, cert=None, proxies=None)
+
+
+class _Session(requests.Session):
+    def get_redirect_target(self, resp: requests.Response) -> str | None:
+        # Redirects are followed by send(). Returning None also stops Session.send from reading
+        # a 3xx body in full (resolve_redirects consumes resp.content, with no cap).
+        return None
+
+
+def new_session(guard: Guard) -> requests.Session:
+    session = _Session()
+    session.trust_env = False
+    session.headers = CaseInsensitiveDict(
+        {"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING, "Accept": "*/*"}
+    )
+    # Cookies a target sets are not carried to the next hop; a Cookie header from the caller is.
+    session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+    adapter = _GuardedAdapter(guard)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+def send_hop(
+    session: requests.Session,
+    guard: Guard,
+    method: str,
+    url: str,
+    headers: Mapping[str, str | bytes],
+    payload: bytes | None,
+    *,
+    hop: int,
+) -> requests.Response:
+    remaining = guard.remaining()
+    if remaining <= 0:
+        raise HttpError(guard.deadline_message, kind="timeout")
+    guard.handshaking = False
+    try:
+        return session.request(
+            method,
+            url,
+            headers=dict(headers),
+            data=payload,
+            timeout=(min(CONNECT_TIMEOUT_SECONDS, remaining), remaining),
+            allow_redirects=False,
+            stream=True,
+        )
+    except HttpError as exc:
+        if hop and exc.kind in ("blocked_address", "invalid_url"):
+            raise HttpError(f"Redirect to {url[:200]} refused: {exc.message}", kind="redirect_blocked") from None
+        raise
+    except requests.RequestException as exc:
+        raise _map_request_error(exc, guard, url, remaining) from None
+    except OSError as exc:
+        # requests lets a few plain OSErrors through, e.g. a missing CA bundle.
+        raise HttpError(f"Could not send the request: {short_reason(exc)}", kind="connection_error") from None
+
+
+def _map_request_error(exc: requests.RequestException, guard: Guard, url: str, remaining: float) -> HttpError:
+    host = urlsplit(url).hostname or url[:100]
+    connect_ms = int(min(CONNECT_TIMEOUT_SECONDS, remaining) * 1000)
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return HttpError(f"Connecting to {host} timed out after {connect_ms} ms.", kind="connect_timeout")
+    if isinstance(exc, requests.exceptions.Timeout) and guard.handshaking and not guard.expired:
+        return HttpError(f"The TLS handshake with {host} timed out after {connect_ms} ms.", kind="tls_timeout")
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return HttpError(f"{host} sent nothing for {int(remaining * 1000)} ms.", kind="read_timeout")
+    if guard.expired:
+        return HttpError(guard.deadline_message, kind="timeout")
+    if isinstance(exc, requests.exceptions.SSLError):
+        return HttpError(f"TLS error with {host}: {short_reason(exc)}", kind="tls_error")
+    if isinstance(exc, requests.exceptions.InvalidHeader):
+        return HttpError("A request header is not valid.", kind="invalid_request")
+    if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema)):
+        return HttpError("The URL is not valid.", kind="invalid_url")
+    if isinstance(exc, requests.exceptions.ContentDecodingError):
+        return HttpError(f"The response of {host} could not be decoded.", kind="invalid_response")
+    return HttpError(f"Connection to {host} failed: {short_reason(exc)}", kind="connection_error")
