@@ -2,15 +2,40 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from alerts.models import Channel, Incident, Notification
+from alerts.validators import validate_email_target, validate_webhook_url
+
+
+class ChannelAdminForm(forms.ModelForm):
+    """A changed target passes the same rules as in channel_create, for the channel's kind."""
+
+    class Meta:
+        model = Channel
+        fields = ("organization", "name", "target", "disabled")  # never kind or secret
+
+    def clean_target(self) -> str:
+        target = self.cleaned_data["target"].strip()
+        if self.instance.kind == Channel.Kind.EMAIL:
+            validate_email_target(target)
+        elif self.instance.kind == Channel.Kind.WEBHOOK:
+            validate_webhook_url(target)
+        return target
 
 
 @admin.register(Channel)
 class ChannelAdmin(admin.ModelAdmin):
+    """No add page, and kind is read-only: only channel_create makes channels.
+
+    It validates the target for the kind and gives a webhook its signing secret; a channel added
+    or switched to a webhook here would have neither. The secret is never shown nor editable.
+    """
+
+    form = ChannelAdminForm
     list_display = ("id", "name", "kind", "organization", "disabled", "last_error", "created_at")
     list_filter = ("kind", "disabled")
     search_fields = ("name", "target", "organization__name")
@@ -18,7 +43,10 @@ class ChannelAdmin(admin.ModelAdmin):
     raw_id_fields = ("organization",)
     # The secret is left out of every form and list: it signs webhooks and is shown once, at creation.
     exclude = ("secret",)
-    readonly_fields = ("id", "has_secret", "created_at", "last_error")
+    readonly_fields = ("id", "kind", "has_secret", "created_at", "last_error")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
     @admin.display(boolean=True, description="signing secret set")
     def has_secret(self, channel: Channel) -> bool:

@@ -75,18 +75,34 @@ def send(*, channel: Channel, event: AlertEvent, now: datetime) -> None:
     """POST the signed event; raise DeliveryError unless the receiver answers 2xx."""
     body = encode(payload_for(event))
     try:
+        headers = headers_for(channel=channel, event=event, body=body, now=now)
+    except ValueError as exc:
+        # Only a row written around channel_create (the admin, a data fix) lacks a valid secret.
+        # Transient: setting a secret (channel_update) lets the next attempt through.
+        raise DeliveryError("The channel has no valid signing secret.", permanent=False) from exc
+    try:
         response = http.send(
             "POST",
             channel.target,
             timeout_ms=settings.ALERTS_WEBHOOK_TIMEOUT_MS,
             max_bytes=MAX_RESPONSE_BYTES,
-            headers=headers_for(channel=channel, event=event, body=body, now=now),
+            headers=headers,
             body=body,
             max_redirects=0,
         )
     except http.HttpError as exc:
-        raise DeliveryError(f"{exc.kind}: {exc}"[:500], permanent=not exc.transient) from exc
+        raise DeliveryError(f"{exc.kind}: {exc}"[:500], permanent=not _retryable(exc)) from exc
     raise_for_status(response.status_code, response.headers, now=now)
+
+
+def _retryable(exc: http.HttpError) -> bool:
+    """Whether sending again may work: a transient kind, or a body that did not decode.
+
+    invalid_response comes after the status line, which HttpError does not carry: it may well
+    have been a 2xx, the receiver having accepted the message, so it never fails the notification
+    for good. The retry carries the same webhook-id, which receivers dedupe.
+    """
+    return exc.transient or exc.kind == "invalid_response"
 
 
 def raise_for_status(status: int, headers: Mapping[str, str], *, now: datetime) -> None:
@@ -110,13 +126,14 @@ def retry_after(headers: Mapping[str, str], *, now: datetime) -> float | None:
     if value is None:
         return None
     value = value.strip()
-    if value.isdigit():
+    # delta-seconds is ASCII digits only: str.isdigit() also accepts "²" or "٣", which float() rejects.
+    if value.isascii() and value.isdigit():
         seconds = float(value)
     else:
         try:
             when = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None  # neither form: ignored, the normal backoff applies
         if when.tzinfo is None:
             when = when.replace(tzinfo=UTC)
         seconds = (when - now).total_seconds()

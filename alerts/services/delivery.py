@@ -26,6 +26,10 @@ BACKOFF_CAP_SECONDS = 60.0 * 60
 # than any send may take, so a worker killed mid-send has its notification retried after it.
 MIN_CLAIM_LEASE = timedelta(minutes=3)
 SKIPPED = "skipped"
+# last_error of a notification the claim gives up on: its attempts reached the cap while it was
+# still PENDING, so the last attempt never stored an outcome (its worker died mid-send).
+EXHAUSTED_ERROR = "Gave up: the attempts ran out and the last one recorded no outcome."
+_CLAIMED, _EXHAUSTED, _NOT_CLAIMED = "claimed", "exhausted", "not claimed"
 
 
 @dataclass(frozen=True)
@@ -45,12 +49,31 @@ def notification_claim(*, notification_id: int, now: datetime) -> bool:
     """Take a due PENDING notification for one attempt; False if it is not due, not pending or taken.
 
     The conditional UPDATE moves next_attempt_at past the lease and counts the attempt, so
-    a second worker (a redelivered task, the sweep) finds nothing to do.
+    a second worker (a redelivered task, the sweep) finds nothing to do. A notification whose
+    attempts already reached ALERTS_MAX_ATTEMPTS is never handed out: it becomes DEAD instead.
     """
-    claimed = Notification.objects.filter(
-        id=notification_id, status=Notification.Status.PENDING, next_attempt_at__lte=now
-    ).update(next_attempt_at=now + _claim_lease(), attempts=F("attempts") + 1)
-    return claimed == 1
+    return _claim(notification_id=notification_id, now=now) == _CLAIMED
+
+
+def _claim(*, notification_id: int, now: datetime) -> str:
+    due = Notification.objects.filter(id=notification_id, status=Notification.Status.PENDING, next_attempt_at__lte=now)
+    max_attempts = settings.ALERTS_MAX_ATTEMPTS
+    claimed = due.filter(attempts__lt=max_attempts).update(
+        next_attempt_at=now + _claim_lease(), attempts=F("attempts") + 1
+    )
+    if claimed == 1:
+        return _CLAIMED
+    # Attempts used up while still PENDING: the last worker died (or failed) before it stored
+    # an outcome. Retrying now would go past the cap, and forever if that attempt keeps failing.
+    if due.filter(attempts__gte=max_attempts).update(status=Notification.Status.DEAD, last_error=EXHAUSTED_ERROR):
+        logger.warning(
+            "notification gave up notification=%s status=%s error=%s",
+            notification_id,
+            Notification.Status.DEAD,
+            EXHAUSTED_ERROR,
+        )
+        return _EXHAUSTED
+    return _NOT_CLAIMED
 
 
 def _claim_lease() -> timedelta:
@@ -63,11 +86,16 @@ def notification_deliver(
     """Make one delivery attempt of a notification and store its outcome.
 
     Idempotent: a notification that is sent, failed, dead, not yet due or being sent by
-    another worker is left alone (SKIPPED). Network I/O happens outside any transaction.
+    another worker is left alone (SKIPPED); one whose attempts ran out without an outcome
+    becomes DEAD. Any exception from the notifier is a transient failure, so the attempts
+    always count. Network I/O happens outside any transaction.
     """
     fixed_now = now
     now = now or timezone.now()
-    if not notification_claim(notification_id=notification_id, now=now):
+    claim = _claim(notification_id=notification_id, now=now)
+    if claim == _EXHAUSTED:
+        return DeliveryOutcome(status=Notification.Status.DEAD, error=EXHAUSTED_ERROR)
+    if claim != _CLAIMED:
         return DeliveryOutcome(status=SKIPPED)
     notification = (
         Notification.objects.select_related("channel", "status_change__monitor", "incident__monitor")
@@ -84,6 +112,18 @@ def notification_deliver(
             channels.send(channel=notification.channel, event=event_for(notification), now=now)
         except DeliveryError as exc:
             error = exc
+        except Exception as exc:
+            # A bug (ours or a library's) must not leave the notification PENDING under its
+            # lease: the sweep would retry it forever, past ALERTS_MAX_ATTEMPTS. It counts as a
+            # transient failure; the traceback is logged here, once, and kept out of last_error.
+            logger.exception(
+                "notification send raised notification=%s channel=%s kind=%s attempts=%s",
+                notification.id,
+                notification.channel_id,
+                notification.channel.kind,
+                notification.attempts,
+            )
+            error = DeliveryError(f"internal error: {type(exc).__name__}", permanent=False)
     return _record(notification=notification, error=error, now=fixed_now or timezone.now(), rng=rng)
 
 
@@ -151,7 +191,8 @@ def _log(*, notification: Notification, status: str, error: DeliveryError | None
 def notification_resend(*, notification: Notification, now: datetime | None = None) -> Notification:
     """Queue one more attempt of a FAILED or DEAD notification, with the same webhook-id.
 
-    Only one: if it fails again it is DEAD, with no automatic retries after it.
+    Only one: attempts is set to one below ALERTS_MAX_ATTEMPTS (the claim never hands out a
+    notification at the cap), so if it fails again it is DEAD, with no automatic retries after it.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -160,7 +201,7 @@ def notification_resend(*, notification: Notification, now: datetime | None = No
         ).update(
             status=Notification.Status.PENDING,
             next_attempt_at=now,
-            attempts=max(notification.attempts, settings.ALERTS_MAX_ATTEMPTS - 1),
+            attempts=max(settings.ALERTS_MAX_ATTEMPTS - 1, 0),
         )
         if updated:
             deliver_notification_task.delay_on_commit(notification.id)

@@ -64,3 +64,42 @@ def test_the_task_checks_nudges_by_name_processes_the_change(monitor, email_chan
     change.refresh_from_db()
     assert change.processed_at is not None
     assert Incident.objects.filter(opened_by=change).exists()
+
+
+def _make_due() -> None:
+    Notification.objects.filter(status="pending").update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+
+
+def test_sweep_of_a_receiver_with_a_bad_retry_after_ends_dead(settings, monitor, webhook, http_target) -> None:
+    """Retry-After: ² used to crash every attempt and leave the row pending: the sweep resent it forever."""
+    record_change(monitor=monitor, old="up", new="down")
+    process_status_changes_task.apply().get()
+    Notification.objects.exclude(channel=webhook).delete()
+    http_target.set_reply(status=503, headers={"Retry-After": "²"})
+
+    sweeps = 0
+    while True:
+        _make_due()
+        if sweep_notifications_task.apply().get() == 0:
+            break
+        sweeps += 1
+        assert sweeps <= settings.ALERTS_MAX_ATTEMPTS, "the sweep keeps handing the notification out"
+
+    notification = Notification.objects.get()
+    assert (notification.status, notification.attempts) == ("dead", settings.ALERTS_MAX_ATTEMPTS)
+    assert len(http_target.requests) == settings.ALERTS_MAX_ATTEMPTS
+
+
+def test_sweep_buries_a_pending_notification_at_the_cap(settings, monitor, webhook, http_target) -> None:
+    record_change(monitor=monitor, old="up", new="down")
+    process_status_changes_task.apply().get()
+    notification = Notification.objects.get(channel=webhook)
+    Notification.objects.exclude(id=notification.id).delete()
+    Notification.objects.filter(id=notification.id).update(attempts=settings.ALERTS_MAX_ATTEMPTS)
+    _make_due()
+
+    assert sweep_notifications_task.apply().get() == 1
+    notification.refresh_from_db()
+    assert notification.status == "dead"
+    assert sweep_notifications_task.apply().get() == 0
+    assert http_target.requests == []
