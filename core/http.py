@@ -156,7 +156,12 @@ def send(
             location = _redirect_location(response) if max_redirects else None
             if location is None:
                 elapsed_ms = int((time.monotonic() - started) * 1000)
-                content, truncated = read_body(response, guard, max_bytes=max_bytes)
+                try:
+                    content, truncated = read_body(response, guard, max_bytes=max_bytes)
+                except HttpError as exc:
+                    # The status line did arrive: callers such as webhooks may act on it.
+                    exc.extra["status_code"] = response.status_code
+                    raise
                 logger.debug(
                     "http send finished status=%s elapsed_ms=%s redirects=%s",
                     response.status_code,

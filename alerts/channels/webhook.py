@@ -91,6 +91,9 @@ def send(*, channel: Channel, event: AlertEvent, now: datetime) -> None:
             max_redirects=0,
         )
     except http.HttpError as exc:
+        status = exc.extra.get("status_code")
+        if exc.kind == "invalid_response" and isinstance(status, int) and 200 <= status < 300:
+            return  # the receiver accepted the message; only its (unread) reply was garbled
         raise DeliveryError(f"{exc.kind}: {exc}"[:500], permanent=not _retryable(exc)) from exc
     raise_for_status(response.status_code, response.headers, now=now)
 
@@ -98,9 +101,8 @@ def send(*, channel: Channel, event: AlertEvent, now: datetime) -> None:
 def _retryable(exc: http.HttpError) -> bool:
     """Whether sending again may work: a transient kind, or a body that did not decode.
 
-    invalid_response comes after the status line, which HttpError does not carry: it may well
-    have been a 2xx, the receiver having accepted the message, so it never fails the notification
-    for good. The retry carries the same webhook-id, which receivers dedupe.
+    A body that did not decode behind a non-2xx status is worth another try, like a 5xx; the
+    retry carries the same webhook-id, which receivers dedupe.
     """
     return exc.transient or exc.kind == "invalid_response"
 
