@@ -78,7 +78,6 @@ RESERVED_HEADERS: Final = frozenset(
         "upgrade",
     }
 )
-_CREDENTIAL_HEADERS: Final = frozenset({"authorization", "cookie", "proxy-authorization"})
 
 
 class ResponseHeaders(dict[str, str]):
