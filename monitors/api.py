@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers, status
@@ -14,7 +13,7 @@ from rest_framework.views import APIView
 
 from accounts.api import organization_for
 from core.api import Pagination, or_404, paginated_response
-from monitors.models import Monitor
+from monitors.models import Monitor, default_regions
 from monitors.selectors import monitor_get, monitor_list_for_organization
 from monitors.services import monitor_create, monitor_delete, monitor_update
 from monitors.validators import (
@@ -53,10 +52,6 @@ class RegionsField(serializers.JSONField):
 def validate_kind(kind: str) -> None:
     if kind not in SUPPORTED_KINDS:
         raise DjangoValidationError(f"Monitors of kind {kind!r} are not supported yet.", code="not_supported")
-
-
-def default_regions() -> list[str]:
-    return [settings.CHECK_REGION]
 
 
 @extend_schema_serializer(component_name="Monitor")

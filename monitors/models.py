@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -13,7 +14,8 @@ def default_expected_status() -> list[int]:
 
 
 def default_regions() -> list[str]:
-    return ["local"]
+    """The region of this installation's workers, read when a monitor is created."""
+    return [settings.CHECK_REGION]
 
 
 class Monitor(models.Model):

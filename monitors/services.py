@@ -6,7 +6,6 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -38,7 +37,6 @@ def monitor_create(*, organization: Organization, now: datetime | None = None, *
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"unknown monitor fields: {sorted(unknown)}")
-    fields.setdefault("regions", [settings.CHECK_REGION])
     monitor = Monitor(organization=organization, next_check_at=now or timezone.now(), **fields)
     if monitor.paused:
         monitor.state = Monitor.State.PAUSED
