@@ -9,7 +9,7 @@ from django.forms import ModelForm
 from django.http import HttpRequest
 
 from accounts.forms import UserAdminChangeForm, UserAdminCreationForm
-from accounts.models import ApiKey, Membership, Organization, User
+from accounts.models import ApiKey, AuditEvent, Invitation, Membership, Organization, User
 from accounts.services import api_key_revoke, default_organization_name, organization_create
 
 
@@ -129,3 +129,38 @@ class ApiKeyAdmin(admin.ModelAdmin):
         for api_key in active:
             api_key_revoke(api_key=api_key)
         self.message_user(request, f"Revoked {len(active)} API key(s).", messages.SUCCESS)
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ("email", "organization", "role", "invited_by", "created_at", "expires_at", "accepted_at")
+    list_filter = ("role", ("accepted_at", admin.EmptyFieldListFilter))
+    search_fields = ("email", "organization__name", "invited_by__email")
+    list_select_related = ("organization", "invited_by")
+    # token_hash is never shown; invitations are sent from the organisation's members page.
+    fields = ("email", "organization", "role", "invited_by", "created_at", "expires_at", "accepted_at", "revoked_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: the audit log is only ever appended to, by the services."""
+
+    list_display = ("created_at", "organization", "actor_email", "action", "target_type", "target_repr", "ip")
+    list_filter = ("action", "created_at")
+    search_fields = ("actor_email", "organization__name", "action", "target_repr", "ip")
+    list_select_related = ("organization",)
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
+        return False

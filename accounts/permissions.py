@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from accounts.models import ApiKey
+from accounts.roles import Permission, role_can
+from accounts.selectors import role_for_request
 
 if TYPE_CHECKING:
     from rest_framework.request import Request
@@ -32,3 +35,25 @@ class NotApiKey(BasePermission):
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         return not isinstance(request.auth, ApiKey)
+
+
+class OrganizationPermission(BasePermission):
+    """The role table, for the API: reads need VIEW, writes the view's `write_permission`.
+
+    A view that accepts writes declares `write_permission = Permission.…`; one that does not
+    declare it refuses every write (secure default). A viewer, or a read key, gets 403.
+    """
+
+    message = "Your role in this organisation does not allow this."
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        if request.method in SAFE_METHODS:
+            needed = getattr(view, "read_permission", Permission.VIEW)
+        else:
+            needed = getattr(view, "write_permission", None)
+        role = role_for_request(request=request)
+        if role is None:
+            # Not a member of any organisation (or the key's creator left it): nothing here is
+            # theirs, so the answer is the same 404 as for another tenant's object.
+            raise NotFound()
+        return needed is not None and role_can(role, needed)

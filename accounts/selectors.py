@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from accounts.models import ApiKey, Membership, Organization, User
+from accounts.models import ApiKey, AuditEvent, Membership, Organization, User
+from accounts.roles import SCOPE_ROLE_CAP, Permission, role_can, role_capped
 
 SESSION_ORGANIZATION_KEY = "organization_id"
 
@@ -18,20 +21,61 @@ def membership_get(*, user: User, organization: Organization) -> Membership | No
     return Membership.objects.filter(user=user, organization=organization).first()
 
 
+@dataclass(frozen=True)
+class RequestOrganization:
+    organization: Organization | None
+    role: str | None  # the caller's role there, capped by an API key's scope; None: no access
+
+
+def _request_organization(request: HttpRequest) -> RequestOrganization:
+    """The organisation a request acts for and the caller's role, computed once per request.
+
+    An API key acts for its own organisation with its creator's current role, capped by the
+    key's scope (a read key is a viewer); if the creator has left, the key has no role. A
+    session or JWT acts for the organisation chosen in the session, else the user's first.
+    """
+    auth = getattr(request, "auth", None)
+    user = request.user
+    cache_key = (user.pk, auth.pk if isinstance(auth, ApiKey) else None)
+    holder = getattr(request, "_request", request)  # DRF's Request wraps Django's
+    cached = getattr(holder, "_driftwatch_organization", None)
+    if cached is not None and cached[0] == cache_key:
+        return cached[1]
+    result = RequestOrganization(None, None)
+    if isinstance(auth, ApiKey):
+        role = Membership.objects.filter(user=user, organization=auth.organization).values_list("role", flat=True)
+        result = RequestOrganization(auth.organization, role_capped(role.first(), SCOPE_ROLE_CAP[auth.scope]))
+    elif user.is_authenticated:
+        memberships = Membership.objects.filter(user=user).select_related("organization").order_by("organization_id")
+        session = getattr(request, "session", None)
+        chosen = session.get(SESSION_ORGANIZATION_KEY) if session is not None else None
+        membership = None
+        if chosen is not None:
+            membership = memberships.filter(organization_id=chosen).first()
+        membership = membership or memberships.first()
+        if membership is not None:
+            result = RequestOrganization(membership.organization, membership.role)
+    holder._driftwatch_organization = (cache_key, result)
+    return result
+
+
 def organization_get_for_request(*, request: HttpRequest) -> Organization | None:
     """The organisation a request acts for: the API key's, else the one chosen in the session, else the first."""
-    auth = getattr(request, "auth", None)
-    if isinstance(auth, ApiKey):
-        return auth.organization
-    user = request.user
-    if not user.is_authenticated:
-        return None
-    organizations = organization_list_for_user(user=user)  # type: ignore[arg-type]
-    session = getattr(request, "session", None)
-    chosen = session.get(SESSION_ORGANIZATION_KEY) if session is not None else None
-    if chosen is not None and (organization := organizations.filter(id=chosen).first()):
-        return organization
-    return organizations.first()
+    return _request_organization(request).organization
+
+
+def role_for_request(*, request: HttpRequest) -> str | None:
+    """The caller's role in the organisation the request acts for (None: no access)."""
+    return _request_organization(request).role
+
+
+def request_can(*, request: HttpRequest, permission: Permission) -> bool:
+    """True when the caller's role in the request's organisation grants `permission`."""
+    return role_can(role_for_request(request=request), permission)
+
+
+def audit_event_list_for_organization(*, organization: Organization) -> QuerySet[AuditEvent]:
+    return AuditEvent.objects.filter(organization=organization).select_related("actor", "api_key")
 
 
 def api_key_list_for_organization(*, organization: Organization) -> QuerySet[ApiKey]:

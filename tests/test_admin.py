@@ -23,7 +23,7 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import ApiKey, Membership, User
-from accounts.services import api_key_create
+from accounts.services import Actor, api_key_create, audit_record
 from checks.models import CheckResult, StatusChange
 from conftest import organization_of
 from monitors.models import Monitor
@@ -80,6 +80,10 @@ def admin_rows(alice, bob, mallory) -> dict[str, Any]:
     channel = apps.get_model("alerts", "Channel").objects.filter(organization=organization).first()
     incident = incident_model.objects.create(monitor=monitor, opened_at=now, cause="HTTP 500", opened_by=change)
     notification_model.objects.create(status_change=change, channel=channel, incident=incident, event="monitor.down")
+    audit_record(organization=organization, actor=Actor(user=alice, ip="127.0.0.1"), action="monitor.created", target=monitor)
+    apps.get_model("accounts", "Invitation").objects.create(
+        organization=organization, email="carol@example.com", invited_by=alice, token_hash="0" * 64, expires_at=now
+    )
     # Third-party models get rows too, so their pages render lists, not only empty states.
     Group.objects.create(name="support")
     every_minute = IntervalSchedule.objects.create(every=60, period=IntervalSchedule.SECONDS)

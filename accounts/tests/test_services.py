@@ -148,7 +148,7 @@ def test_api_key_authenticate_compares_in_constant_time(alice, monkeypatch) -> N
         calls.append((a, b))
         return real(a, b)
 
-    monkeypatch.setattr("accounts.services.hmac.compare_digest", spy)
+    monkeypatch.setattr("accounts.services.api_keys.hmac.compare_digest", spy)
 
     api_key_authenticate(key=issued.key[:-1] + ("A" if issued.key[-1] != "A" else "B"))
     api_key_authenticate(key=issued.key)

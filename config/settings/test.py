@@ -17,6 +17,8 @@ MIN_CHECK_INTERVAL = 30
 # allauth's per-address limits (e.g. one confirmation email per 3 minutes) would make tests
 # depend on each other through the cache; rate-limit tests turn them back on.
 ACCOUNT_RATE_LIMITS = False
+# Likewise django-ratelimit and the API throttles: rate-limit tests turn them on (STYLE R14).
+RATELIMIT_ENABLE = False
 if not REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 STATIC_ROOT = BASE_DIR / "var" / "test-static"

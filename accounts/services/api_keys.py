@@ -1,4 +1,4 @@
-"""Use cases of the accounts app: organisations and API keys."""
+"""API keys: mint, revoke, authenticate. Only a prefix and an HMAC of a key are stored."""
 
 from __future__ import annotations
 
@@ -11,11 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import ApiKey, Membership, Organization, User
-from accounts.signals import organization_created
+from accounts.models import ApiKey, Organization, User
 
 logger = logging.getLogger(__name__)
 
@@ -26,28 +24,6 @@ _MAX_KEY_LEN = 128
 _KEY_SHAPE = re.compile(r"^dw_(?:ro|rw)_[A-Za-z0-9_-]+$")
 # last_used_at is written at most this often per key, so a busy key costs no write per request.
 _LAST_USED_RESOLUTION = timedelta(seconds=60)
-
-
-def organization_create(*, owner: User, name: str) -> Organization:
-    """Create an organisation with `owner` as its owner; other apps add their defaults on commit."""
-    with transaction.atomic():
-        organization = Organization.objects.create(name=name)
-        Membership.objects.create(user=owner, organization=organization, role=Membership.Role.OWNER)
-        organization_created.send(sender=Organization, organization=organization, owner=owner)
-    logger.info("organization created organization=%s owner=%s", organization.id, owner.id)
-    return organization
-
-
-def user_create(*, email: str, password: str | None, organization_name: str = "") -> User:
-    """Create a user and their own organisation (used by signup, createsuperuser and tests)."""
-    with transaction.atomic():
-        user = User.objects.create_user(email=email, password=password)
-        organization_create(owner=user, name=organization_name or default_organization_name(user))
-    return user
-
-
-def default_organization_name(user: User) -> str:
-    return f"{user.email.split('@', 1)[0]}'s organisation"[:100]
 
 
 def _hash_key(key: str) -> str:

@@ -1,0 +1,25 @@
+"""Use cases of the accounts app (STYLE R4: one module per subdomain, re-exported here)."""
+
+from __future__ import annotations
+
+from accounts.services.api_keys import (
+    IssuedApiKey,
+    api_key_authenticate,
+    api_key_create,
+    api_key_revoke,
+)
+from accounts.services.audit import Actor, actor_for_request, audit_record
+from accounts.services.users import default_organization_name, organization_create, user_create
+
+__all__ = [
+    "Actor",
+    "actor_for_request",
+    "IssuedApiKey",
+    "api_key_authenticate",
+    "api_key_create",
+    "api_key_revoke",
+    "audit_record",
+    "default_organization_name",
+    "organization_create",
+    "user_create",
+]
