@@ -80,7 +80,9 @@ def admin_rows(alice, bob, mallory) -> dict[str, Any]:
     channel = apps.get_model("alerts", "Channel").objects.filter(organization=organization).first()
     incident = incident_model.objects.create(monitor=monitor, opened_at=now, cause="HTTP 500", opened_by=change)
     notification_model.objects.create(status_change=change, channel=channel, incident=incident, event="monitor.down")
-    audit_record(organization=organization, actor=Actor(user=alice, ip="127.0.0.1"), action="monitor.created", target=monitor)
+    audit_record(
+        organization=organization, actor=Actor(user=alice, ip="127.0.0.1"), action="monitor.created", target=monitor
+    )
     apps.get_model("accounts", "Invitation").objects.create(
         organization=organization, email="carol@example.com", invited_by=alice, token_hash="0" * 64, expires_at=now
     )
