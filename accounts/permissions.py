@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
+from accounts.mfa import organization_mfa_missing
 from accounts.models import ApiKey
 from accounts.roles import Permission, role_can
 from accounts.selectors import role_for_request
@@ -57,3 +58,17 @@ class OrganizationPermission(BasePermission):
             # theirs, so the answer is the same 404 as for another tenant's object.
             raise NotFound()
         return needed is not None and role_can(role, needed)
+
+
+class MfaSatisfied(BasePermission):
+    """A session or JWT user in an organisation that requires MFA must have an authenticator app.
+
+    API keys are exempt: they are machine credentials, minted by a user who passed the check.
+    """
+
+    message = "MFA required: your organisation requires two-factor authentication. Set up an authenticator app first."
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        if isinstance(request.auth, ApiKey):
+            return True
+        return not organization_mfa_missing(request=request)

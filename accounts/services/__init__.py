@@ -9,7 +9,13 @@ from accounts.services.api_keys import (
     api_key_revoke,
 )
 from accounts.services.audit import Actor, actor_for_request, audit_record
-from accounts.services.users import default_organization_name, organization_create, user_create
+from accounts.services.users import (
+    default_organization_name,
+    organization_create,
+    user_create,
+    user_deactivate,
+    user_delete,
+)
 
 __all__ = [
     "Actor",
@@ -22,4 +28,6 @@ __all__ = [
     "default_organization_name",
     "organization_create",
     "user_create",
+    "user_deactivate",
+    "user_delete",
 ]

@@ -44,6 +44,7 @@ INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -52,6 +53,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.MfaRequiredMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -143,6 +145,16 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Driftwatch] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https://") else "http"
+# One address per user; a change is a pending address that replaces the old one only once its
+# link is confirmed, after the password was asked again (AUTH-07). The old address is told.
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+# Links are signed (HMAC of the address id, max age EXPIRE_DAYS): they work only while the
+# address is unverified, so once, and stop when a newer change replaces the pending address.
+ACCOUNT_EMAIL_CONFIRMATION_HMAC = True
+# Staff reach /admin/ only with an authenticator app (production turns this on).
+ACCOUNTS_STAFF_REQUIRE_MFA = env.bool("ACCOUNTS_STAFF_REQUIRE_MFA", default=False)
 
 # --- email ------------------------------------------------------------------
 EMAIL_URL = env("EMAIL_URL", default="")
@@ -157,18 +169,46 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Driftwatch <driftwatch@l
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- security ---------------------------------------------------------------
+# Cookies: never readable by scripts, not sent on cross-site subrequests. Over https (SITE_URL)
+# they are Secure too; over plain http (make run on 127.0.0.1) they cannot be, or login breaks.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SILENCED_SYSTEM_CHECKS: list[str] = []
 if SITE_URL.startswith("https://"):
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    # Preloading commits the whole registrable domain to https in every browser, for months:
+    # the operator's decision, not a default. Without it check --deploy says W021, which is
+    # silenced only while preload is off on purpose.
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS.append("security.W021")
+    # https ends at the reverse proxy, which says so in X-Forwarded-Proto.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp): no inline scripts or styles anywhere, no framing,
+# forms post only here. The QR code of the TOTP setup page is a data: URI image.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
 
 # --- i18n / static ------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -194,8 +234,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
         "accounts.permissions.ApiKeyScopePermission",
+        "accounts.permissions.MfaSatisfied",
     ],
     "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser"],
+        "accounts.permissions.OrganizationPermission",
     "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
