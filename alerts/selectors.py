@@ -6,7 +6,7 @@ from datetime import datetime
 
 from django.db.models import QuerySet
 
-from accounts.models import Organization
+from accounts.models import Organization, User
 from alerts.models import Channel, Incident, Notification
 from monitors.models import Monitor
 
@@ -54,3 +54,18 @@ def notification_ids_due(*, now: datetime, limit: int = 500) -> list[int]:
 
 def notification_list_for_channel(*, channel: Channel) -> QuerySet[Notification]:
     return Notification.objects.filter(channel=channel).order_by("-created_at", "-id")
+
+
+def email_address_is_unverified(*, email: str) -> bool:
+    """True when `email` belongs to a user who has not verified it (yet).
+
+    Alerts are not sent to such an address: whoever signed up with it has not shown they own
+    it. An address that belongs to no user (a team list typed into a channel) is not ours to
+    verify and is not held back here.
+    """
+    from allauth.account.models import EmailAddress  # noqa: PLC0415 - allauth models load after apps
+
+    addresses = EmailAddress.objects.filter(email__iexact=email)
+    if addresses.filter(verified=True).exists():
+        return False
+    return addresses.exists() or User.objects.filter(email__iexact=email).exists()

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -17,16 +16,22 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.views import View
 
+from accounts.mixins import PermissionRequiredMixin
 from accounts.models import Organization
+from accounts.roles import Permission
 from accounts.selectors import organization_get_for_request
+from accounts.services import actor_for_request
 from alerts.forms import ChannelForm
 from alerts.models import Channel
 from alerts.selectors import channel_get, channel_list_for_organization
 from alerts.services import channel_create, channel_delete, channel_send_test
 
 
-class OrganizationMixin(LoginRequiredMixin):
+class OrganizationMixin(PermissionRequiredMixin):
+    """The role table (accounts.roles): reading needs VIEW, changing channels MANAGE_CHANNELS."""
+
     request: HttpRequest
+    write_permission = Permission.MANAGE_CHANNELS
 
     @cached_property
     def organization(self) -> Organization:
@@ -42,8 +47,9 @@ class ChannelMixin(OrganizationMixin):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        # Looked up before the method is dispatched, so another tenant's id answers 404 to
-        # every method, never a 405 that would tell it apart from a missing one.
+        # Looked up before the method is dispatched and before the role is checked, so another
+        # tenant's id answers 404 to every method and role, never a 405 or 403 that would tell
+        # it apart from a missing one.
         channel = channel_get(organization=self.organization, channel_id=kwargs["channel_id"])
         if channel is None:
             raise Http404("No such channel.")
@@ -59,6 +65,8 @@ class ChannelListView(OrganizationMixin, View):
 
 class ChannelCreateView(OrganizationMixin, View):
     template_name = "alerts/channel_form.html"
+    # The form itself is only for those who may submit it: a viewer gets 403, not a form.
+    read_permission = Permission.MANAGE_CHANNELS
 
     def get(self, request: HttpRequest) -> HttpResponse:
         return render(request, self.template_name, {"form": ChannelForm()})
@@ -67,7 +75,9 @@ class ChannelCreateView(OrganizationMixin, View):
         form = ChannelForm(request.POST)
         if form.is_valid():
             try:
-                channel = channel_create(organization=self.organization, **form.cleaned_data)
+                channel = channel_create(
+                    organization=self.organization, actor=actor_for_request(request), **form.cleaned_data
+                )
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
@@ -96,7 +106,7 @@ def _add_errors(form: ChannelForm, error: ValidationError) -> None:
 class ChannelDeleteView(ChannelMixin, View):
     def post(self, request: HttpRequest, channel_id: int) -> HttpResponseRedirect:
         channel = self.channel
-        channel_delete(channel=channel)
+        channel_delete(channel=channel, actor=actor_for_request(request))
         messages.success(request, f"Channel “{channel.name}” deleted.")
         return redirect("alerts:channel-list")
 

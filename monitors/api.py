@@ -12,6 +12,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api import organization_for
+from accounts.roles import Permission
+from accounts.services import actor_for_request
 from core.api import Pagination, or_404, paginated_response
 from monitors.models import Monitor, default_regions
 from monitors.selectors import monitor_get, monitor_list_for_organization
@@ -136,6 +138,7 @@ class MonitorListApi(APIView):
 
 
 class MonitorCreateApi(APIView):
+    write_permission = Permission.MANAGE_MONITORS
     InputSerializer = MonitorInputSerializer
 
     @extend_schema(request=MonitorInputSerializer, responses={201: MonitorOutputSerializer})
@@ -143,7 +146,9 @@ class MonitorCreateApi(APIView):
         """Create an HTTP monitor; its first check is due at once."""
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        monitor = monitor_create(organization=organization_for(request), **data.validated_data)
+        monitor = monitor_create(
+            organization=organization_for(request), actor=actor_for_request(request), **data.validated_data
+        )
         return Response(MonitorOutputSerializer(monitor).data, status=status.HTTP_201_CREATED)
 
 
@@ -158,6 +163,7 @@ class MonitorUpdateApi(APIView):
     # The monitor is looked up before the body is validated, so another organisation's id is
     # 404 whatever the body holds.
 
+    write_permission = Permission.MANAGE_MONITORS
     InputSerializer = MonitorInputSerializer
 
     @extend_schema(request=MonitorInputSerializer, responses=MonitorOutputSerializer)
@@ -174,15 +180,17 @@ class MonitorUpdateApi(APIView):
         monitor = monitor_for(request, monitor_id)
         data = self.InputSerializer(data=request.data, partial=partial, context={"monitor": monitor})
         data.is_valid(raise_exception=True)
-        monitor = monitor_update(monitor=monitor, **data.validated_data)
+        monitor = monitor_update(monitor=monitor, actor=actor_for_request(request), **data.validated_data)
         return Response(MonitorOutputSerializer(monitor).data)
 
 
 class MonitorDeleteApi(APIView):
+    write_permission = Permission.MANAGE_MONITORS
+
     @extend_schema(request=None, responses={204: None})
     def delete(self, request: Request, monitor_id: int) -> Response:
         """Delete a monitor and everything recorded for it."""
-        monitor_delete(monitor=monitor_for(request, monitor_id))
+        monitor_delete(monitor=monitor_for(request, monitor_id), actor=actor_for_request(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Organization
+from accounts.services import Actor, audit_record
 from monitors.models import Monitor
 
 logger = logging.getLogger(__name__)
@@ -32,7 +33,9 @@ EDITABLE_FIELDS = (
 )
 
 
-def monitor_create(*, organization: Organization, now: datetime | None = None, **fields: Any) -> Monitor:
+def monitor_create(
+    *, organization: Organization, actor: Actor | None = None, now: datetime | None = None, **fields: Any
+) -> Monitor:
     """Create a monitor; its first check is due at once. Fields are already validated."""
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
@@ -40,13 +43,21 @@ def monitor_create(*, organization: Organization, now: datetime | None = None, *
     monitor = Monitor(organization=organization, next_check_at=now or timezone.now(), **fields)
     if monitor.paused:
         monitor.state = Monitor.State.PAUSED
-    monitor.save()
+    with transaction.atomic():
+        monitor.save()
+        audit_record(organization=organization, actor=actor, action="monitor.created", target=monitor)
     logger.info("monitor created monitor=%s organization=%s", monitor.id, organization.id)
     return monitor
 
 
-def monitor_update(*, monitor: Monitor, now: datetime | None = None, **fields: Any) -> Monitor:
-    """Change a monitor. Resuming a paused monitor makes it pending and due at once."""
+def monitor_update(
+    *, monitor: Monitor, actor: Actor | None = None, now: datetime | None = None, **fields: Any
+) -> Monitor:
+    """Change a monitor. Resuming a paused monitor makes it pending and due at once.
+
+    The audit row names the fields whose value changed, never the values (headers and
+    bodies often hold credentials).
+    """
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"unknown monitor fields: {sorted(unknown)}")
@@ -54,6 +65,7 @@ def monitor_update(*, monitor: Monitor, now: datetime | None = None, **fields: A
     with transaction.atomic():
         monitor = Monitor.objects.select_for_update().get(id=monitor.id)
         was_paused = monitor.paused
+        changed = sorted(name for name, value in fields.items() if getattr(monitor, name) != value)
         for name, value in fields.items():
             setattr(monitor, name, value)
         if monitor.paused and not was_paused:
@@ -67,14 +79,23 @@ def monitor_update(*, monitor: Monitor, now: datetime | None = None, **fields: A
         elif "interval_seconds" in fields and monitor.next_check_at > now + timedelta(seconds=monitor.interval_seconds):
             monitor.next_check_at = now + timedelta(seconds=monitor.interval_seconds)
         monitor.save()
+        audit_record(
+            organization=monitor.organization,
+            actor=actor,
+            action="monitor.updated",
+            target=monitor,
+            data={"fields": changed},
+        )
     logger.info("monitor updated monitor=%s fields=%s", monitor.id, ",".join(sorted(fields)))
     return monitor
 
 
-def monitor_delete(*, monitor: Monitor) -> None:
+def monitor_delete(*, monitor: Monitor, actor: Actor | None = None) -> None:
     """Delete a monitor and everything recorded for it."""
     monitor_id = monitor.id
-    monitor.delete()
+    with transaction.atomic():
+        audit_record(organization=monitor.organization, actor=actor, action="monitor.deleted", target=monitor)
+        monitor.delete()
     logger.info("monitor deleted monitor=%s", monitor_id)
 
 

@@ -18,8 +18,11 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.views.generic import FormView, TemplateView
 
+from accounts.mixins import PermissionRequiredMixin
 from accounts.models import Organization
+from accounts.roles import Permission
 from accounts.selectors import organization_get_for_request
+from accounts.services import actor_for_request
 from monitors.forms import MonitorForm
 from monitors.models import Monitor
 from monitors.panels import dashboard_columns, detail_panels
@@ -29,12 +32,23 @@ from monitors.services import monitor_create, monitor_delete, monitor_update
 logger = logging.getLogger(__name__)
 
 
-class OrganizationMixin(LoginRequiredMixin):
+class RequestOrganization:
     request: HttpRequest
 
     @cached_property
     def organization(self) -> Organization | None:
         return organization_get_for_request(request=self.request)
+
+
+class OrganizationMixin(RequestOrganization, PermissionRequiredMixin):
+    """The role table (accounts.roles): pages read with VIEW; a page that writes names its permission."""
+
+
+class MonitorFormPermissionMixin:
+    # A form page is only for those who may submit it: a viewer gets 403 on the GET too,
+    # so never sees a create, edit or delete form.
+    read_permission = Permission.MANAGE_MONITORS
+    write_permission = Permission.MANAGE_MONITORS
 
 
 class MonitorMixin(OrganizationMixin):
@@ -43,8 +57,9 @@ class MonitorMixin(OrganizationMixin):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        # Looked up before the HTTP method is dispatched: an id that is not this
-        # organisation's answers 404 to every method, exactly as a missing one does.
+        # Looked up before the HTTP method is dispatched and before the role is checked: an id
+        # that is not this organisation's answers 404 to every method and every role, exactly
+        # as a missing one does. Only then may a viewer's write be refused (403).
         monitor = None
         if self.organization is not None:
             monitor = monitor_get(organization=self.organization, monitor_id=kwargs["pk"])
@@ -54,7 +69,10 @@ class MonitorMixin(OrganizationMixin):
         return super().dispatch(request, *args, **kwargs)
 
 
-class DashboardView(OrganizationMixin, TemplateView):
+class DashboardView(RequestOrganization, LoginRequiredMixin, TemplateView):
+    # Read only (a POST is 405), and open to a user who belongs to no organisation (yet):
+    # they see an empty dashboard rather than a 404.
+
     template_name = "monitors/monitor_list.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -74,14 +92,16 @@ def _state_counts(monitors: list[Monitor]) -> list[tuple[str, int]]:
     return [(state, counts[state]) for state in Monitor.State.values if state in counts]
 
 
-class MonitorCreateView(OrganizationMixin, FormView):
+class MonitorCreateView(MonitorFormPermissionMixin, OrganizationMixin, FormView):
     template_name = "monitors/monitor_form.html"
     form_class = MonitorForm
 
     def form_valid(self, form: MonitorForm) -> HttpResponse:
         if self.organization is None:
             raise Http404("No organisation.")
-        monitor = monitor_create(organization=self.organization, **form.cleaned_data)
+        monitor = monitor_create(
+            organization=self.organization, actor=actor_for_request(self.request), **form.cleaned_data
+        )
         messages.success(self.request, f"Monitor “{monitor.name}” created. Its first check runs shortly.")
         return redirect("monitors:monitor-detail", pk=monitor.id)
 
@@ -96,7 +116,7 @@ class MonitorDetailView(MonitorMixin, TemplateView):
         return context
 
 
-class MonitorEditView(MonitorMixin, FormView):
+class MonitorEditView(MonitorFormPermissionMixin, MonitorMixin, FormView):
     template_name = "monitors/monitor_form.html"
     form_class = MonitorForm
 
@@ -109,12 +129,12 @@ class MonitorEditView(MonitorMixin, FormView):
         return context
 
     def form_valid(self, form: MonitorForm) -> HttpResponse:
-        monitor = monitor_update(monitor=self.monitor, **form.cleaned_data)
+        monitor = monitor_update(monitor=self.monitor, actor=actor_for_request(self.request), **form.cleaned_data)
         messages.success(self.request, f"Monitor “{monitor.name}” saved.")
         return redirect("monitors:monitor-detail", pk=monitor.id)
 
 
-class MonitorDeleteView(MonitorMixin, TemplateView):
+class MonitorDeleteView(MonitorFormPermissionMixin, MonitorMixin, TemplateView):
     template_name = "monitors/monitor_confirm_delete.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -124,6 +144,6 @@ class MonitorDeleteView(MonitorMixin, TemplateView):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         name = self.monitor.name
-        monitor_delete(monitor=self.monitor)
+        monitor_delete(monitor=self.monitor, actor=actor_for_request(request))
         messages.success(request, f"Monitor “{name}” deleted.")
         return HttpResponseRedirect(reverse("monitors:dashboard"))

@@ -13,12 +13,14 @@ from django.template.loader import render_to_string
 
 from alerts.channels import EVENT_DOWN, EVENT_TEST, EVENT_UP, AlertEvent
 from alerts.exceptions import DeliveryError
+from alerts.selectors import email_address_is_unverified
 
 if TYPE_CHECKING:
     from alerts.models import Channel
 
 TEMPLATES = {EVENT_DOWN: "monitor_down", EVENT_UP: "monitor_up", EVENT_TEST: "test"}
 DEFAULT_TIMEOUT_SECONDS = 30
+UNVERIFIED_ERROR = "Not sent: this address has not been verified yet. Alerts go out once its owner confirms it."
 
 
 def render(event: AlertEvent) -> tuple[str, str, str]:
@@ -52,7 +54,13 @@ def context_for(event: AlertEvent) -> dict[str, Any]:
 
 
 def send(*, channel: Channel, event: AlertEvent, now: datetime) -> None:
-    """Send one email; SMTP and socket errors are transient DeliveryErrors."""
+    """Send one email; SMTP and socket errors are transient DeliveryErrors.
+
+    An address a user has not verified yet gets nothing: a permanent failure, so the channel
+    shows why, and the next alert after verification goes out as usual.
+    """
+    if email_address_is_unverified(email=channel.target):
+        raise DeliveryError(UNVERIFIED_ERROR, permanent=True)
     subject, text, html = render(event)
     domain = urlsplit(settings.SITE_URL).hostname or "driftwatch.localhost"
     message = EmailMultiAlternatives(

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Organization
+from accounts.services import Actor, audit_record
 from alerts import channels
 from alerts.channels import EVENT_TEST, AlertEvent
 from alerts.exceptions import DeliveryError
@@ -56,7 +57,9 @@ def _validate(channel: Channel) -> None:
         raise ValidationError(errors)
 
 
-def channel_create(*, organization: Organization, kind: str, name: str, target: str, secret: str = "") -> Channel:
+def channel_create(
+    *, organization: Organization, kind: str, name: str, target: str, secret: str = "", actor: Actor | None = None
+) -> Channel:
     """Create a channel; a webhook without a given secret gets a fresh one. Raises ValidationError."""
     channel = Channel(organization=organization, kind=kind, name=name.strip(), target=target.strip())
     if kind == Channel.Kind.WEBHOOK:
@@ -64,15 +67,20 @@ def channel_create(*, organization: Organization, kind: str, name: str, target: 
     else:
         channel.secret = secret.strip()
     _validate(channel)
-    channel.save()
+    with transaction.atomic():
+        channel.save()
+        audit_record(
+            organization=organization, actor=actor, action="channel.created", target=channel, data={"kind": kind}
+        )
     logger.info("channel created channel=%s organization=%s kind=%s", channel.id, organization.id, kind)
     return channel
 
 
-def channel_update(*, channel: Channel, **fields: object) -> Channel:
+def channel_update(*, channel: Channel, actor: Actor | None = None, **fields: object) -> Channel:
     """Change name, target, secret or disabled; the kind never changes. Raises ValidationError.
 
-    Enabling a channel again clears its last error.
+    Enabling a channel again clears its last error. The audit row names the changed fields,
+    never their values (a secret, or a URL that may carry a token).
     """
     unknown = set(fields) - set(UPDATABLE_FIELDS)
     if unknown:
@@ -80,22 +88,35 @@ def channel_update(*, channel: Channel, **fields: object) -> Channel:
     with transaction.atomic():
         channel = Channel.objects.select_for_update().get(id=channel.id)
         was_disabled = channel.disabled
+        changed = []
         for name, value in fields.items():
-            setattr(channel, name, value.strip() if isinstance(value, str) else value)
+            value = value.strip() if isinstance(value, str) else value
+            if getattr(channel, name) != value:
+                changed.append(name)
+            setattr(channel, name, value)
         if channel.kind == Channel.Kind.WEBHOOK and not channel.secret:
             raise ValidationError({"secret": ["A webhook needs a secret."]})
         _validate(channel)
         if was_disabled and not channel.disabled:
             channel.last_error = ""
         channel.save()
+        audit_record(
+            organization=channel.organization,
+            actor=actor,
+            action="channel.updated",
+            target=channel,
+            data={"fields": sorted(changed)},
+        )
     logger.info("channel updated channel=%s fields=%s", channel.id, ",".join(sorted(fields)))
     return channel
 
 
-def channel_delete(*, channel: Channel) -> None:
+def channel_delete(*, channel: Channel, actor: Actor | None = None) -> None:
     """Delete a channel and its notifications (pending ones are never sent)."""
     channel_id = channel.id
-    channel.delete()
+    with transaction.atomic():
+        audit_record(organization=channel.organization, actor=actor, action="channel.deleted", target=channel)
+        channel.delete()
     logger.info("channel deleted channel=%s", channel_id)
 
 

@@ -4,6 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 from standardwebhooks.webhooks import Webhook
 
+from accounts.models import AuditEvent, Membership
 from accounts.services import api_key_create
 from alerts.models import Channel
 from alerts.tests.factories import make_webhook
@@ -70,13 +71,38 @@ def test_channel_create_webhook_returns_its_secret_once(api_client_for, alice, h
     Webhook(created["secret"]).verify(http_target.requests[0].body, http_target.requests[0].headers)
 
 
-def test_channel_create_email_by_member(api_client_for, bob, organization) -> None:
+def test_channel_create_email_by_admin(api_client_for, bob, organization) -> None:
+    Membership.objects.filter(user=bob).update(role=Membership.Role.ADMIN)
     response = api_client_for(bob).post(
         CHANNELS, {"kind": "email", "name": "team", "target": "team@example.com"}, format="json"
     )
     assert response.status_code == 201
     assert "secret" not in response.json()
-    assert Channel.objects.get(id=response.json()["id"]).organization == organization
+    channel = Channel.objects.get(id=response.json()["id"])
+    assert channel.organization == organization
+    event = AuditEvent.objects.get(action="channel.created", target_id=str(channel.id))
+    assert (event.organization, event.actor, event.data) == (organization, bob, {"kind": "email"})
+
+
+@pytest.mark.parametrize("role", [Membership.Role.MEMBER, Membership.Role.VIEWER])
+def test_channel_writes_by_member_or_viewer_are_403(api_client_for, bob, webhook, http_target, role) -> None:
+    """Channels are admin business (accounts.roles): a member manages monitors, not channels."""
+    Membership.objects.filter(user=bob).update(role=role)
+    client = api_client_for(bob)
+    before = Channel.objects.filter(id=webhook.id).values().first()
+    count = Channel.objects.count()
+    url = f"{CHANNELS}{webhook.id}/"
+    assert (
+        client.post(CHANNELS, {"kind": "email", "name": "t", "target": "t@example.com"}, format="json").status_code
+        == 403
+    )
+    assert client.patch(url, {"name": "renamed"}, format="json").status_code == 403
+    assert client.post(f"{url}test/").status_code == 403
+    assert client.delete(url).status_code == 403
+    assert client.get(url).status_code == 200
+    assert Channel.objects.filter(id=webhook.id).values().first() == before
+    assert Channel.objects.count() == count
+    assert http_target.requests == []
 
 
 @pytest.mark.parametrize(
@@ -145,14 +171,18 @@ def test_channel_detail_owner_and_member(request, api_client_for, webhook, who) 
     assert set(response.json()) == CHANNEL_FIELDS
 
 
-def test_channel_update_by_member(api_client_for, bob, webhook) -> None:
+def test_channel_update_by_admin(api_client_for, bob, webhook) -> None:
+    Membership.objects.filter(user=bob).update(role=Membership.Role.ADMIN)
     response = api_client_for(bob).patch(
-        f"{CHANNELS}{webhook.id}/", {"name": "renamed", "disabled": True}, format="json"
+        f"{CHANNELS}{webhook.id}/", {"name": "renamed", "disabled": True, "target": webhook.target}, format="json"
     )
     assert response.status_code == 200
     assert (response.json()["name"], response.json()["disabled"]) == ("renamed", True)
     webhook.refresh_from_db()
     assert (webhook.name, webhook.disabled) == ("renamed", True)
+    event = AuditEvent.objects.get(action="channel.updated", target_id=str(webhook.id))
+    # The changed fields by name; an unchanged one (target) is not listed, and no value is.
+    assert (event.actor, event.data) == (bob, {"fields": ["disabled", "name"]})
 
 
 @pytest.mark.parametrize(
@@ -170,11 +200,13 @@ def test_channel_update_bad_input_is_400(api_client_for, alice, webhook, payload
 def test_channel_delete_by_owner(api_client_for, alice, webhook) -> None:
     assert api_client_for(alice).delete(f"{CHANNELS}{webhook.id}/").status_code == 204
     assert not Channel.objects.filter(id=webhook.id).exists()
+    event = AuditEvent.objects.get(action="channel.deleted", target_id=str(webhook.id))
+    assert (event.actor, event.target_repr) == (alice, str(webhook))
 
 
-def test_channel_test_reports_a_failure(api_client_for, bob, webhook, http_target) -> None:
+def test_channel_test_reports_a_failure(api_client_for, alice, webhook, http_target) -> None:
     http_target.set_reply(status=404)
-    response = api_client_for(bob).post(f"{CHANNELS}{webhook.id}/test/")
+    response = api_client_for(alice).post(f"{CHANNELS}{webhook.id}/test/")
     assert response.status_code == 200
     assert response.json()["ok"] is False and "404" in response.json()["error"]
 
