@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 
+from accounts.ratelimits import login_failure_record
 from accounts.services import default_organization_name, organization_create
 
 
@@ -22,3 +23,10 @@ class AccountAdapter(DefaultAccountAdapter):
             if commit:
                 organization_create(owner=user, name=default_organization_name(user))
         return user
+
+    def authentication_failed(self, request: HttpRequest, **credentials: Any) -> None:
+        # Web login, reauthentication and POST /api/v1/auth/token/ all end here after a wrong
+        # password: one per-address bucket for all of them (AUTH-04). Over it, RateLimitExceeded
+        # becomes a 429 (accounts.views_auth.permission_denied, core.api.exception_handler).
+        super().authentication_failed(request, **credentials)
+        login_failure_record(request, email=str(credentials.get("email") or credentials.get("username") or ""))

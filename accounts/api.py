@@ -10,22 +10,26 @@ from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import exceptions, serializers, status
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
-from rest_framework_simplejwt.exceptions import InvalidToken
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import datetime_from_epoch, get_md5_hash_password
-from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+from rest_framework_simplejwt.views import TokenRefreshView
 
 from accounts.models import ApiKey, Organization
-from accounts.permissions import ApiKeyScopePermission, NotApiKey
+from accounts.permissions import NotApiKey
+from accounts.ratelimits import auth_attempt_from_ip
+from accounts.roles import Permission
 from accounts.selectors import api_key_get, api_key_list_for_organization, organization_get_for_request
-from accounts.services import api_key_create, api_key_revoke
+from accounts.services import actor_for_request, api_key_create, api_key_revoke
+from accounts.services.tokens import TokenRefused, refresh_token_blacklist, token_pair_obtain
 from core.api import Pagination, or_404, paginated_response
 
 
@@ -47,14 +51,73 @@ def organization_for(request: Request) -> Organization:
 # --- JWT ------------------------------------------------------------------------
 
 
-class TokenObtainApi(TokenObtainPairView):
-    """`{email, password}` -> `{access, refresh}`. Wrong credentials answer 401 whether or not the email exists."""
+class _CredentialInBodyApi(APIView):
+    """An endpoint whose credential is in the body: a refusal is 401 (with WWW-Authenticate), not 403."""
+
+    def get_authenticate_header(self, request: Request) -> str:
+        return 'Bearer realm="api"'
+
+
+class TokenObtainApi(_CredentialInBodyApi):
+    """`{email, password[, otp]}` -> `{access, refresh}`. Wrong credentials: the same 401, known email or not."""
 
     # Open to anonymous callers: this is where credentials are exchanged for a token, so
     # nothing can be required first. Wrong password, unknown email and inactive account all
-    # answer the same 401 body (simplejwt's "no_active_account").
+    # answer the same 401 body ("no_active_account"); the buckets of accounts.ratelimits apply.
     permission_classes = [AllowAny]
     authentication_classes: list[type] = []
+
+    @extend_schema_serializer(component_name="TokenObtainInput")
+    class InputSerializer(serializers.Serializer):
+        email = serializers.CharField(max_length=254)
+        password = serializers.CharField(max_length=4096, trim_whitespace=False)
+        otp = serializers.CharField(
+            max_length=64,
+            required=False,
+            allow_blank=True,
+            default="",
+            help_text="With an authenticator app on the account: a current TOTP code or an unused recovery code.",
+        )
+
+    @extend_schema_serializer(component_name="TokenPair")
+    class OutputSerializer(serializers.Serializer):
+        access = serializers.CharField()
+        refresh = serializers.CharField()
+
+    @extend_schema(request=InputSerializer, responses={200: OutputSerializer})
+    def post(self, request: Request) -> Response:
+        auth_attempt_from_ip(request)  # before any password check (AUTH-04)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            pair = token_pair_obtain(request=request._request, **data.validated_data)
+        except TokenRefused as refused:
+            raise exceptions.AuthenticationFailed(refused.message, refused.code) from None
+        return Response(self.OutputSerializer(pair).data)
+
+
+class TokenLogoutApi(_CredentialInBodyApi):
+    """`{refresh}` -> 204: the refresh token is blacklisted. Access tokens already issued work until their `exp`."""
+
+    # Open to anonymous callers: the refresh token in the body is the credential (an expired
+    # access token must not stop a client from logging out).
+    permission_classes = [AllowAny]
+    authentication_classes: list[type] = []
+
+    @extend_schema_serializer(component_name="TokenLogoutInput")
+    class InputSerializer(serializers.Serializer):
+        refresh = serializers.CharField(max_length=4096)
+
+    @extend_schema(request=InputSerializer, responses={204: None})
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            refresh = RefreshToken(data.validated_data["refresh"])
+        except TokenError as exc:
+            raise InvalidToken(str(exc)) from None
+        refresh_token_blacklist(refresh=refresh)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 @extend_schema_serializer(component_name="TokenRefresh")
@@ -130,13 +193,16 @@ class ApiKeyCreatedOutputSerializer(ApiKeyOutputSerializer):
     key = serializers.CharField(help_text="The key itself. Shown only in this response; store it now.")
 
 
-# A key cannot mint, list or revoke keys: only a user login (JWT or session) can.
-_KEY_PERMISSIONS = [IsAuthenticated, ApiKeyScopePermission, NotApiKey]
+# A key cannot mint, list or revoke keys: only a user login (JWT or session) can. The defaults
+# (authenticated, MFA, organisation role) apply too: listing needs VIEW, the rest MANAGE_API_KEYS.
+_KEY_PERMISSIONS = [*api_settings.DEFAULT_PERMISSION_CLASSES, NotApiKey]
 
 
 class ApiKeyListApi(APIView):
     permission_classes = _KEY_PERMISSIONS
     pagination_class = Pagination
+    read_permission = Permission.VIEW
+    write_permission = Permission.MANAGE_API_KEYS
 
     @extend_schema(responses=ApiKeyOutputSerializer(many=True))
     def get(self, request: Request) -> Response:
@@ -149,6 +215,7 @@ class ApiKeyListApi(APIView):
 
 class ApiKeyCreateApi(APIView):
     permission_classes = _KEY_PERMISSIONS
+    write_permission = Permission.MANAGE_API_KEYS
 
     @extend_schema_serializer(component_name="ApiKeyInput")
     class InputSerializer(serializers.Serializer):
@@ -166,19 +233,25 @@ class ApiKeyCreateApi(APIView):
         """Create a key. The response holds the key itself, which is never shown again."""
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        issued = api_key_create(organization=organization_for(request), created_by=request.user, **data.validated_data)
+        issued = api_key_create(
+            organization=organization_for(request),
+            created_by=request.user,
+            actor=actor_for_request(request),
+            **data.validated_data,
+        )
         body = ApiKeyOutputSerializer(issued.api_key).data | {"key": issued.key}
         return Response(body, status=status.HTTP_201_CREATED)
 
 
 class ApiKeyRevokeApi(APIView):
     permission_classes = _KEY_PERMISSIONS
+    write_permission = Permission.MANAGE_API_KEYS
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request: Request, api_key_id: int) -> Response:
         """Revoke a key: the next request made with it gets 401. The key stays listed."""
         api_key = or_404(api_key_get(organization=organization_for(request), api_key_id=api_key_id))
-        api_key_revoke(api_key=api_key)
+        api_key_revoke(api_key=api_key, actor=actor_for_request(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -6,8 +6,6 @@ import logging
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -15,9 +13,11 @@ from django.utils.cache import add_never_cache_headers
 from django.views import View
 
 from accounts.forms import ApiKeyCreateForm
-from accounts.models import Membership, Organization
-from accounts.selectors import api_key_get, api_key_list_for_organization, membership_get, organization_get_for_request
-from accounts.services import api_key_create, api_key_revoke
+from accounts.mixins import PermissionRequiredMixin
+from accounts.models import Organization
+from accounts.roles import Permission
+from accounts.selectors import api_key_get, api_key_list_for_organization, organization_get_for_request
+from accounts.services import actor_for_request, api_key_create, api_key_revoke
 
 logger = logging.getLogger(__name__)
 
@@ -29,13 +29,6 @@ def _organization(request: HttpRequest) -> Organization:
     if organization is None:
         raise Http404("No organisation.")
     return organization
-
-
-def _require_write_role(request: HttpRequest, organization: Organization) -> None:
-    """Viewers may see the keys but not mint or revoke them."""
-    membership = membership_get(user=request.user, organization=organization)  # type: ignore[arg-type]
-    if membership is None or membership.role == Membership.Role.VIEWER:
-        raise PermissionDenied("Your role in this organisation is read-only.")
 
 
 def _render(request: HttpRequest, organization: Organization, form: ApiKeyCreateForm, **extra: Any) -> HttpResponse:
@@ -51,15 +44,16 @@ def _render(request: HttpRequest, organization: Organization, form: ApiKeyCreate
     return response
 
 
-class ApiKeyListView(LoginRequiredMixin, View):
-    """List the organisation's keys; POST creates one and shows its plaintext on this response only."""
+class ApiKeyListView(PermissionRequiredMixin, View):
+    """List the keys (VIEW); POST creates one (MANAGE_API_KEYS) and shows its plaintext on this response only."""
+
+    write_permission = Permission.MANAGE_API_KEYS
 
     def get(self, request: HttpRequest) -> HttpResponse:
         return _render(request, _organization(request), ApiKeyCreateForm())
 
     def post(self, request: HttpRequest) -> HttpResponse:
         organization = _organization(request)
-        _require_write_role(request, organization)
         form = ApiKeyCreateForm(request.POST)
         if not form.is_valid():
             return _render(request, organization, form)
@@ -69,20 +63,21 @@ class ApiKeyListView(LoginRequiredMixin, View):
             name=form.cleaned_data["name"],
             scope=form.cleaned_data["scope"],
             expires_at=form.cleaned_data["expires_on"],
+            actor=actor_for_request(request),
         )
         # Rendered, not redirected: the plaintext is never stored, not even in the session.
         return _render(request, organization, ApiKeyCreateForm(), new_key=issued.key, new_api_key=issued.api_key)
 
 
-class ApiKeyRevokeView(LoginRequiredMixin, View):
+class ApiKeyRevokeView(PermissionRequiredMixin, View):
     http_method_names = ["post"]
+    write_permission = Permission.MANAGE_API_KEYS
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         organization = _organization(request)
         api_key = api_key_get(organization=organization, api_key_id=pk)
         if api_key is None:
             raise Http404("No such API key.")
-        _require_write_role(request, organization)
-        api_key_revoke(api_key=api_key)
+        api_key_revoke(api_key=api_key, actor=actor_for_request(request))
         messages.success(request, f"The key “{api_key.name}” is revoked; requests that use it now get 401.")
         return HttpResponseRedirect(reverse("accounts:api-key-list"))

@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from accounts import views_account
+from accounts import views_account, views_auth
 from core import views as core_views
 
 # The admin's own login form would skip the second factor: it sends people to the site's login.
@@ -23,6 +23,11 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
     path("admin/", admin.site.urls),
+    # allauth's login, signup and reset pages with the rate limits of accounts.ratelimits; same
+    # paths and names, listed first so they answer instead of allauth's own.
+    path("accounts/login/", views_auth.LoginView.as_view(), name="account_login"),
+    path("accounts/signup/", views_auth.SignupView.as_view(), name="account_signup"),
+    path("accounts/password/reset/", views_auth.PasswordResetView.as_view(), name="account_reset_password"),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -32,3 +37,6 @@ urlpatterns = [
     path("", include("alerts.urls")),
     path("", include("monitors.urls")),
 ]
+
+# A Ratelimited (a PermissionDenied) answers 429 with Retry-After instead of 403.
+handler403 = "accounts.views_auth.permission_denied"

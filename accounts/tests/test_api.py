@@ -277,11 +277,16 @@ def test_api_key_revoke_takes_effect_on_the_very_next_request(api_client_for, al
     assert client.get(MONITORS).status_code == 401
 
 
-def test_api_key_revoke_by_member(api_client_for, alice, bob):
+def test_api_key_revoke_by_member_403(api_client_for, alice, bob):
     issued = issue(alice)
-    assert api_client_for(bob).delete(key_detail(issued.api_key)).status_code == 204
+    assert api_client_for(bob).delete(key_detail(issued.api_key)).status_code == 403
     issued.api_key.refresh_from_db()
-    assert issued.api_key.revoked_at is not None
+    assert issued.api_key.revoked_at is None
+
+
+def test_api_key_create_by_member_403(api_client_for, alice, bob):
+    assert api_client_for(bob).post(KEYS, {"name": "x", "scope": "read"}, format="json").status_code == 403
+    assert not ApiKey.objects.exists()
 
 
 def test_api_key_revoke_other_organization_gets_404_and_key_keeps_working(api_client_for, alice, mallory):

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.models import ApiKey, Membership, Organization, User
 from accounts.services import api_key_authenticate, api_key_create, api_key_revoke, user_create
+from accounts.services.api_keys import api_key_checksum
 from conftest import organization_of
 
 pytestmark = pytest.mark.django_db
@@ -87,7 +88,7 @@ def test_api_key_create_stores_a_hash_not_the_key(alice) -> None:
     issued = issue(alice)
 
     stored = ApiKey.objects.get(id=issued.api_key.id)
-    assert len(issued.key) >= 6 + 43  # the prefix, then token_urlsafe(32): 256 random bits
+    assert len(issued.key) == 6 + 32 + 6  # scope prefix, 32 base62 characters (190 bits), checksum
     assert issued.key not in str(model_to_dict(stored))
     assert len(stored.hashed_key) == 64
     int(stored.hashed_key, 16)  # hex
@@ -150,7 +151,10 @@ def test_api_key_authenticate_compares_in_constant_time(alice, monkeypatch) -> N
 
     monkeypatch.setattr("accounts.services.api_keys.hmac.compare_digest", spy)
 
-    api_key_authenticate(key=issued.key[:-1] + ("A" if issued.key[-1] != "A" else "B"))
+    # A wrong secret with a valid checksum reaches the database and the comparison.
+    random_part = issued.key[6:14] + ("a" * 24 if issued.key[14:38] != "a" * 24 else "b" * 24)
+    forged = issued.key[:6] + random_part + api_key_checksum(random_part)
+    assert api_key_authenticate(key=forged) is None
     api_key_authenticate(key=issued.key)
 
     assert len(calls) == 2

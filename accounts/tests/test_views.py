@@ -194,14 +194,26 @@ def test_api_key_revoke_by_owner(alice) -> None:
     assert revoke_url(issued.api_key) not in page  # no revoke button on a revoked key
 
 
-def test_api_key_revoke_by_member(alice, bob) -> None:
+def test_api_key_revoke_by_member_403(alice, bob) -> None:
     api_key = make_key(alice)
 
     response = client_for(bob).post(revoke_url(api_key))
 
-    assert response.status_code == 302
+    assert response.status_code == 403
     api_key.refresh_from_db()
-    assert api_key.revoked_at is not None
+    assert api_key.revoked_at is None
+
+
+def test_api_key_create_by_member_403_and_no_form(alice, bob) -> None:
+    make_key(alice, name="alice ci")
+    client = client_for(bob)
+
+    assert client.post(LIST_URL, {"name": "ci", "scope": "write"}).status_code == 403
+    page = client.get(LIST_URL).content.decode()
+    assert "alice ci" in page
+    assert "Create a key" not in page
+    assert "/revoke/" not in page
+    assert ApiKey.objects.count() == 1
 
 
 def test_api_key_revoke_twice_keeps_first_timestamp(alice) -> None:

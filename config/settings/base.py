@@ -245,6 +245,9 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SIMPLE_JWT = {
+    # Per user (JWT or session) and per API key, in the default cache; rates in the rate-limits
+    # section below (accounts.throttles reads them at request time). 429 with Retry-After.
+    "DEFAULT_THROTTLE_CLASSES": ["accounts.throttles.UserRateThrottle", "accounts.throttles.ApiKeyRateThrottle"],
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=5),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=1),
     "ROTATE_REFRESH_TOKENS": True,
@@ -257,6 +260,9 @@ SIMPLE_JWT = {
     "CHECK_REVOKE_TOKEN": True,
 }
 SPECTACULAR_SETTINGS = {
+    # A token minted for another service (or another Driftwatch install) is refused (JWT-04).
+    "ISSUER": SITE_URL,
+    "AUDIENCE": "driftwatch-api",
     "TITLE": "Driftwatch API",
     "DESCRIPTION": "Uptime and API-contract monitoring.",
     "VERSION": "1.0.0",
@@ -281,6 +287,25 @@ RATELIMIT_IP_META_KEY = "core.client_ip.client_ip"
 RATELIMIT_USE_CACHE = "default"
 
 # --- Celery -----------------------------------------------------------------
+# django-ratelimit is used as a library (accounts.ratelimits calls its get_usage), not installed
+# as an app: its system check refuses the embedded default's FileBasedCache. With REDIS_URL the
+# default cache is Redis, and every web process shares the buckets.
+# Logins, signups and token requests, and failed API-key authentications, per client address;
+# counted before any password check.
+ACCOUNTS_AUTH_ATTEMPTS_PER_IP = env("ACCOUNTS_AUTH_ATTEMPTS_PER_IP", default="20/h")
+# Failed logins (web or token API) per email address, from any address; the 6th in 15 min is a
+# 429. Counted after the password check, so the right password still works (no lockout).
+ACCOUNTS_LOGIN_FAILURES_PER_EMAIL = env("ACCOUNTS_LOGIN_FAILURES_PER_EMAIL", default="5/15m")
+# Password-reset requests per email address (known or not) and per client address.
+ACCOUNTS_PASSWORD_RESETS_PER_EMAIL = env("ACCOUNTS_PASSWORD_RESETS_PER_EMAIL", default="3/h")
+ACCOUNTS_PASSWORD_RESETS_PER_IP = env("ACCOUNTS_PASSWORD_RESETS_PER_IP", default="20/h")
+# allauth's own "login_failed" limit counts per address *before* the password check, which
+# would lock the real user out during a brute force: the buckets above replace it.
+# allauth's other limits (signup 20/m per IP, login 30/m per IP, ...) stay as a coarser net.
+ACCOUNT_RATE_LIMITS = {"login_failed": None}
+# The API, per user (JWT or session) and per API key: "<count>/<s|min|h|d>".
+API_RATE_LIMIT_PER_USER = env("API_RATE_LIMIT_PER_USER", default="600/min")
+API_RATE_LIMIT_PER_KEY = env("API_RATE_LIMIT_PER_KEY", default="600/min")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     # At least 5x the longest task time limit (checks.run_check, 100 s): an unacked task is
