@@ -10,7 +10,13 @@ from django.http import HttpRequest
 
 from accounts.forms import UserAdminChangeForm, UserAdminCreationForm
 from accounts.models import ApiKey, AuditEvent, Invitation, Membership, Organization, User
-from accounts.services import api_key_revoke, default_organization_name, organization_create
+from accounts.services import (
+    actor_for_request,
+    api_key_revoke,
+    default_organization_name,
+    organization_create,
+    user_deactivate,
+)
 
 
 class OrganizationMembershipInline(admin.TabularInline):
@@ -50,6 +56,16 @@ class UserAdmin(DjangoUserAdmin):
         ("Important dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "usable_password", "password1", "password2")}),)
+
+    actions = ("deactivate",)
+
+    @admin.action(description="Deactivate selected users", permissions=["change"])
+    def deactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        actor = actor_for_request(request)
+        active = list(queryset.filter(is_active=True).exclude(pk=request.user.pk))
+        for user in active:
+            user_deactivate(user=user, actor=actor)
+        self.message_user(request, f"Deactivated {len(active)} user(s).", messages.SUCCESS)
 
     def get_inlines(self, request: HttpRequest, obj: User | None = None) -> list[type]:
         # On the add page the user gets their own organisation (below); memberships come after.
