@@ -92,7 +92,8 @@ class TokenObtainApi(_CredentialInBodyApi):
         try:
             pair = token_pair_obtain(request=request._request, **data.validated_data)
         except TokenRefused as refused:
-            raise exceptions.AuthenticationFailed(refused.message, refused.code) from None
+            # The code is in the body too, so a client can tell "send your TOTP code" apart.
+            raise exceptions.AuthenticationFailed({"detail": refused.message, "code": refused.code}) from None
         return Response(self.OutputSerializer(pair).data)
 
 

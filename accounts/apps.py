@@ -8,4 +8,5 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        from accounts import receivers  # noqa: F401, PLC0415 - connects the MFA audit receivers
+        # MFA audit receivers; a password change or reset ends the user's refresh tokens.
+        from accounts import receivers, receivers_auth  # noqa: F401, PLC0415

@@ -60,7 +60,7 @@ def test_token_obtain_email_is_case_insensitive(alice):
     assert response.status_code == 200
 
 
-def test_token_obtain_wrong_credentials_get_the_same_401(alice):
+def test_auth_03_token_obtain_wrong_credentials_get_the_same_401(alice):
     inactive = alice.__class__.objects.create_user(email="gone@example.com", password=PASSWORD, is_active=False)
     attempts = [
         {"email": "alice@example.com", "password": "wrong password"},
@@ -85,7 +85,7 @@ def test_token_obtain_ignores_a_bad_authorization_header(alice):
     assert response.status_code == 200
 
 
-def test_token_refresh_rotates_and_the_old_refresh_token_is_spent(alice):
+def test_jwt_02_token_refresh_rotates_and_the_old_refresh_token_is_spent(alice):
     pair = APIClient().post(TOKEN, {"email": "alice@example.com", "password": PASSWORD}, format="json").json()
 
     refreshed = APIClient().post(REFRESH, {"refresh": pair["refresh"]}, format="json")
@@ -110,14 +110,14 @@ def test_token_refresh_with_an_access_token_gets_401(alice):
     assert APIClient().post(REFRESH, {"refresh": access}, format="json").status_code == 401
 
 
-def test_token_refresh_of_a_deactivated_user_gets_401(alice):
+def test_jwt_03_token_refresh_of_a_deactivated_user_gets_401(alice):
     refresh = str(RefreshToken.for_user(alice))
     alice.is_active = False
     alice.save(update_fields=["is_active"])
     assert APIClient().post(REFRESH, {"refresh": refresh}, format="json").status_code == 401
 
 
-def test_token_refresh_of_a_deleted_user_gets_401_not_500(alice):
+def test_jwt_03_token_refresh_of_a_deleted_user_gets_401_not_500(alice):
     refresh = str(RefreshToken.for_user(alice))
     alice.delete()
     assert APIClient().post(REFRESH, {"refresh": refresh}, format="json").status_code == 401
@@ -148,7 +148,7 @@ def test_jwt_05_concurrent_refreshes_yield_at_most_one_pair(alice):
 # --- API keys: create and list (KEY-01) ---------------------------------------------
 
 
-def test_api_key_create_shows_the_key_once_and_stores_only_its_hash(api_client_for, alice):
+def test_key_01_api_key_create_shows_the_key_once_and_stores_only_its_hash(api_client_for, alice):
     response = api_client_for(alice).post(KEYS, {"name": "deploy bot", "scope": "write"}, format="json")
 
     assert response.status_code == 201
@@ -231,7 +231,7 @@ def test_api_key_list_other_organization_sees_none(api_client_for, alice, mallor
     assert api_client_for(mallory).get(KEYS).json()["count"] == 0
 
 
-def test_api_key_list_keeps_revoked_keys_for_audit(api_client_for, alice):
+def test_key_03_api_key_list_keeps_revoked_keys_for_audit(api_client_for, alice):
     issued = issue(alice)
     api_client_for(alice).delete(key_detail(issued.api_key))
     (listed,) = api_client_for(alice).get(KEYS).json()["results"]
@@ -265,7 +265,7 @@ def test_api_key_cannot_list_mint_or_revoke_keys(alice, scope):
 # --- API keys: revoke, expiry, malformed (KEY-03, KEY-04) ----------------------------
 
 
-def test_api_key_revoke_takes_effect_on_the_very_next_request(api_client_for, alice):
+def test_key_03_api_key_revoke_takes_effect_on_the_very_next_request(api_client_for, alice):
     issued = issue(alice)
     client = with_key(issued.key)
     assert client.get(MONITORS).status_code == 200
@@ -312,14 +312,14 @@ def test_api_key_revoke_twice_keeps_the_first_time(api_client_for, alice):
     assert issued.api_key.revoked_at == first
 
 
-def test_api_key_expired_gets_401(alice):
+def test_key_03_api_key_expired_gets_401(alice):
     issued = issue(alice, expires_at=timezone.now() + timedelta(hours=1))
     assert with_key(issued.key).get(MONITORS).status_code == 200
     ApiKey.objects.filter(id=issued.api_key.id).update(expires_at=timezone.now() - timedelta(seconds=1))
     assert with_key(issued.key).get(MONITORS).status_code == 401
 
 
-def test_api_key_of_a_deactivated_creator_gets_401(alice):
+def test_auth_06_api_key_of_a_deactivated_creator_gets_401(alice):
     issued = issue(alice)
     alice.is_active = False
     alice.save(update_fields=["is_active"])
@@ -340,13 +340,13 @@ def test_api_key_of_a_deactivated_creator_gets_401(alice):
         "dw_rw_\x00" + "A" * 43,
     ],
 )
-def test_api_key_malformed_or_wrong_gets_401_not_500(alice, key):
+def test_key_04_api_key_malformed_or_wrong_gets_401_not_500(alice, key):
     issue(alice)
     response = APIClient().get(MONITORS, HTTP_X_API_KEY=key)
     assert response.status_code == 401
 
 
-def test_api_key_valid_prefix_wrong_secret_gets_the_same_401(alice):
+def test_key_04_api_key_valid_prefix_wrong_secret_gets_the_same_401(alice):
     issued = issue(alice)
     forged = issued.key[:-4] + ("AAAA" if not issued.key.endswith("AAAA") else "BBBB")
     wrong = APIClient().get(MONITORS, HTTP_X_API_KEY=forged)

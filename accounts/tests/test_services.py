@@ -106,7 +106,7 @@ def test_api_key_create_keys_are_unique(alice) -> None:
     assert ApiKey.objects.values("prefix").distinct().count() == 20
 
 
-def test_api_key_create_and_use_never_log_the_key(alice, caplog) -> None:
+def test_key_05_api_key_create_and_use_never_log_the_key(alice, caplog) -> None:
     caplog.set_level(logging.DEBUG)
 
     issued = issue(alice)
@@ -140,7 +140,7 @@ def test_api_key_authenticate_wrong_secret_with_valid_prefix_none(alice) -> None
     assert api_key_authenticate(key=issued.key[:14]) is None
 
 
-def test_api_key_authenticate_compares_in_constant_time(alice, monkeypatch) -> None:
+def test_key_04_api_key_authenticate_compares_in_constant_time(alice, monkeypatch) -> None:
     issued = issue(alice)
     calls: list[tuple[str, str]] = []
     real = hmac.compare_digest
@@ -191,7 +191,7 @@ def test_api_key_authenticate_key_of_another_org_stays_its_own(alice, mallory) -
     assert api_key_authenticate(key=mallorys.key).organization == organization_of(mallory)
 
 
-def test_api_key_authenticate_writes_last_used_at_at_most_once_per_minute(alice) -> None:
+def test_key_05_api_key_authenticate_writes_last_used_at_at_most_once_per_minute(alice) -> None:
     issued = issue(alice)
     start = timezone.now()
 
@@ -211,7 +211,7 @@ def test_api_key_authenticate_writes_last_used_at_at_most_once_per_minute(alice)
     assert issued.api_key.last_used_at == start + timedelta(seconds=60)
 
 
-def test_api_key_authenticate_hundred_requests_write_once(alice) -> None:
+def test_key_05_api_key_authenticate_hundred_requests_write_once(alice) -> None:
     issued = issue(alice)
 
     with CaptureQueriesContext(connection) as queries:
