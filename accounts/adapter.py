@@ -10,12 +10,18 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from accounts.ratelimits import login_failure_record
+from accounts.selectors_organizations import invitation_pending_for_token_hash
 from accounts.services import default_organization_name, organization_create
 
 
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
-        return bool(settings.SIGNUP_OPEN)
+        if settings.SIGNUP_OPEN:
+            return True
+        # Invite-only installs: a visitor who opened a still-valid invitation link may sign up
+        # (accounts.views_invitations stores the link's token hash in the session).
+        token_hash = request.session.get("invitation_token_hash") if hasattr(request, "session") else None
+        return bool(token_hash) and invitation_pending_for_token_hash(token_hash=str(token_hash)) is not None
 
     def save_user(self, request: HttpRequest, user: Any, form: Any, commit: bool = True) -> Any:
         with transaction.atomic():

@@ -4,29 +4,41 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.forms import ModelForm
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 
+from accounts.exceptions import AccountsError, LastOwnerError
 from accounts.forms import UserAdminChangeForm, UserAdminCreationForm
 from accounts.models import ApiKey, AuditEvent, Invitation, Membership, Organization, User
+from accounts.roles import permissions_of
 from accounts.services import (
     actor_for_request,
     api_key_revoke,
     default_organization_name,
+    membership_remove,
+    membership_role_change,
     organization_create,
+    organization_update,
     user_deactivate,
 )
 
 
 class OrganizationMembershipInline(admin.TabularInline):
-    """The members of one organisation."""
+    """The members of one organisation, read-only here: roles change and members leave through
+    the Membership admin, whose saves go through the services (at least one owner always)."""
 
     model = Membership
     extra = 0
     fields = ("user", "role", "created_at")
-    readonly_fields = ("created_at",)
-    raw_id_fields = ("user",)
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Organization | None = None) -> bool:
+        return False
 
 
 class UserMembershipInline(admin.TabularInline):
@@ -80,7 +92,8 @@ class UserAdmin(DjangoUserAdmin):
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ("name", "id", "created_at")
+    list_display = ("name", "id", "require_mfa", "created_at")
+    list_filter = ("require_mfa",)
     search_fields = ("name", "memberships__user__email")
     readonly_fields = ("created_at",)
     date_hierarchy = "created_at"
@@ -91,15 +104,77 @@ class OrganizationAdmin(admin.ModelAdmin):
         # so the organization_created signal runs and they get their defaults.
         return False
 
+    def save_model(self, request: HttpRequest, obj: Organization, form: ModelForm, change: bool) -> None:
+        # Through the service, so a rename or an MFA switch by an operator is audited too.
+        organization_update(
+            organization=obj,
+            actor=actor_for_request(request),
+            name=form.cleaned_data.get("name"),
+            require_mfa=form.cleaned_data.get("require_mfa"),
+        )
+
+
+class MembershipAdminForm(ModelForm):
+    class Meta:
+        model = Membership
+        fields = ("user", "organization", "role")
+
+    def clean_role(self) -> str:
+        role = self.cleaned_data["role"]
+        instance = self.instance
+        if instance.pk and instance.role == Membership.Role.OWNER and role != Membership.Role.OWNER:
+            owners = Membership.objects.filter(organization_id=instance.organization_id, role=Membership.Role.OWNER)
+            if not owners.exclude(pk=instance.pk).exists():
+                raise ValidationError(LastOwnerError().message, code="last_owner")
+        return role
+
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ("user", "organization", "role", "created_at")
+    """Role changes and deletions go through the services: audited, and never the last owner."""
+
+    form = MembershipAdminForm
+    list_display = ("user", "organization", "role", "permissions", "created_at")
     list_filter = ("role",)
     search_fields = ("user__email", "organization__name")
     list_select_related = ("user", "organization")
     raw_id_fields = ("user", "organization")
-    readonly_fields = ("created_at",)
+    readonly_fields = ("permissions", "created_at")
+
+    @admin.display(description="Permissions of the role (accounts.roles)")
+    def permissions(self, obj: Membership) -> str:
+        return ", ".join(sorted(permissions_of(obj.role)))
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Membership | None = None) -> tuple[str, ...]:
+        # An existing membership only changes its role; moving it would bypass the owner rule.
+        return (*self.readonly_fields, "user", "organization") if obj is not None else self.readonly_fields
+
+    def get_actions(self, request: HttpRequest) -> dict:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # one at a time, through membership_remove
+        return actions
+
+    def save_model(self, request: HttpRequest, obj: Membership, form: ModelForm, change: bool) -> None:
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        if "role" in form.changed_data:
+            try:
+                membership_role_change(membership=obj, role=obj.role, actor=actor_for_request(request))
+            except AccountsError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+
+    def delete_model(self, request: HttpRequest, obj: Membership) -> None:
+        try:
+            membership_remove(membership=obj, actor=actor_for_request(request))
+        except AccountsError as exc:
+            request._membership_delete_refused = True  # type: ignore[attr-defined]
+            self.message_user(request, exc.message, messages.ERROR)
+
+    def response_delete(self, request: HttpRequest, obj_display: str, obj_id: int) -> HttpResponse:
+        if getattr(request, "_membership_delete_refused", False):
+            return HttpResponseRedirect(reverse("admin:accounts_membership_change", args=[obj_id]))
+        return super().response_delete(request, obj_display, obj_id)
 
 
 @admin.register(ApiKey)

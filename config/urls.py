@@ -40,6 +40,7 @@ urlpatterns = [
         name="api-docs",
     ),
     path("settings/", include("accounts.urls")),
+    path("", include("accounts.urls_organizations")),
     path("", include("alerts.urls")),
     path("", include("monitors.urls")),
 ]

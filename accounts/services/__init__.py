@@ -9,6 +9,23 @@ from accounts.services.api_keys import (
     api_key_revoke,
 )
 from accounts.services.audit import Actor, actor_for_request, audit_record
+from accounts.services.invitations import (
+    IssuedInvitation,
+    invitation_accept,
+    invitation_check,
+    invitation_create,
+    invitation_revoke,
+)
+from accounts.services.organizations import (
+    membership_remove,
+    membership_remove_allowed,
+    membership_role_change,
+    membership_role_change_allowed,
+    organization_add,
+    organization_delete,
+    organization_update,
+    ownership_transfer,
+)
 from accounts.services.users import (
     default_organization_name,
     organization_create,
@@ -30,4 +47,17 @@ __all__ = [
     "user_create",
     "user_deactivate",
     "user_delete",
+    "IssuedInvitation",
+    "invitation_accept",
+    "invitation_check",
+    "invitation_create",
+    "invitation_revoke",
+    "membership_remove",
+    "membership_remove_allowed",
+    "membership_role_change",
+    "membership_role_change_allowed",
+    "organization_add",
+    "organization_delete",
+    "organization_update",
+    "ownership_transfer",
 ]

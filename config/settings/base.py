@@ -153,6 +153,8 @@ ACCOUNT_EMAIL_NOTIFICATIONS = True
 # Links are signed (HMAC of the address id, max age EXPIRE_DAYS): they work only while the
 # address is unverified, so once, and stop when a newer change replaces the pending address.
 ACCOUNT_EMAIL_CONFIRMATION_HMAC = True
+# Invitation links to join an organisation stop working after this many days (single use).
+ACCOUNTS_INVITATION_TTL_DAYS = env.int("ACCOUNTS_INVITATION_TTL_DAYS", default=7)
 # Staff reach /admin/ only with an authenticator app (production turns this on).
 ACCOUNTS_STAFF_REQUIRE_MFA = env.bool("ACCOUNTS_STAFF_REQUIRE_MFA", default=False)
 
