@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -71,6 +72,11 @@ Made = dict[str, models.Model]
 _serial = itertools.count(1)
 
 
+def _tag(owner: User) -> str:
+    """The owner's name tag ("Alice", the MARKER, or "Mallory"), put in the names of what they own."""
+    return owner.email.split("@")[0].capitalize()
+
+
 def _actor(owner: User) -> Actor:
     return Actor(user=owner, ip="127.0.0.1")
 
@@ -79,8 +85,8 @@ def _monitor(owner: User, made: Made) -> models.Model:
     return monitor_create(
         organization=organization_of(owner),
         actor=_actor(owner),
-        name=f"{MARKER}'s monitor {next(_serial)}",
-        url="http://127.0.0.1:9/alice-only",
+        name=f"{_tag(owner)}'s monitor {next(_serial)}",
+        url=f"http://127.0.0.1:9/{_tag(owner).lower()}-only",
         paused=True,  # never due: nothing here runs a check
     )
 
@@ -93,8 +99,8 @@ def _channel(owner: User, made: Made) -> models.Model:
         organization=organization_of(owner),
         actor=_actor(owner),
         kind="email",
-        name=f"{MARKER}'s pager {next(_serial)}",
-        target="alice@example.com",
+        name=f"{_tag(owner)}'s pager {next(_serial)}",
+        target=owner.email,
     )
 
 
@@ -102,29 +108,42 @@ def _incident(owner: User, made: Made) -> models.Model:
     from alerts.models import Incident  # noqa: PLC0415
 
     monitor = made.get("monitor") or _monitor(owner, made)
-    return Incident.objects.create(monitor=monitor, opened_at=timezone.now(), cause=f"{MARKER}'s outage")
+    now = timezone.now()
+    # Resolved: a monitor has at most one open incident, and a list needs several.
+    return Incident.objects.create(
+        monitor=monitor, opened_at=now - timedelta(hours=1), resolved_at=now, cause=f"{_tag(owner)}'s outage"
+    )
 
 
 def _result(owner: User, made: Made) -> models.Model:
     from checks.models import CheckResult  # noqa: PLC0415
 
     monitor = made.get("monitor") or _monitor(owner, made)
-    now = timezone.now()
+    now = timezone.now() - timedelta(seconds=next(_serial))  # one result per (monitor, region, due_at)
     return CheckResult.objects.create(
-        monitor=monitor, due_at=now, started_at=now, ok=False, status_code=503, latency_ms=12, error=f"{MARKER} 503"
+        monitor=monitor,
+        due_at=now,
+        started_at=now,
+        ok=False,
+        status_code=503,
+        latency_ms=12,
+        error=f"{_tag(owner)} 503",
     )
 
 
 def _api_key(owner: User, made: Made) -> models.Model:
     return api_key_create(
-        organization=organization_of(owner), created_by=owner, name=f"{MARKER}'s key {next(_serial)}", scope="write"
+        organization=organization_of(owner),
+        created_by=owner,
+        name=f"{_tag(owner)}'s key {next(_serial)}",
+        scope="write",
     ).api_key
 
 
 def _invitation(owner: User, made: Made) -> models.Model:
     issued = invitation_create(
         organization=organization_of(owner),
-        email=f"alice-invitee-{next(_serial)}@example.com",
+        email=f"{_tag(owner).lower()}-invitee-{next(_serial)}@example.com",
         role=Membership.Role.VIEWER,
         actor=_actor(owner),
     )
@@ -133,7 +152,7 @@ def _invitation(owner: User, made: Made) -> models.Model:
 
 def _membership(owner: User, made: Made) -> models.Model:
     """A colleague of alice's, joined through a real invitation."""
-    colleague = make_user(email=f"alice-colleague-{next(_serial)}@example.com")
+    colleague = make_user(email=f"{_tag(owner).lower()}-colleague-{next(_serial)}@example.com")
     issued = invitation_create(
         organization=organization_of(owner), email=colleague.email, role=Membership.Role.MEMBER, actor=_actor(owner)
     )
@@ -142,7 +161,7 @@ def _membership(owner: User, made: Made) -> models.Model:
 
 def _audit_event(owner: User, made: Made) -> models.Model:
     return audit_record(
-        organization=organization_of(owner), actor=_actor(owner), action="monitor.created", data={"name": MARKER}
+        organization=organization_of(owner), actor=_actor(owner), action="monitor.created", data={"name": _tag(owner)}
     )
 
 
