@@ -237,19 +237,19 @@ REST_FRAMEWORK = {
         "rest_framework.permissions.IsAuthenticated",
         "accounts.permissions.ApiKeyScopePermission",
         "accounts.permissions.MfaSatisfied",
+        "accounts.permissions.OrganizationPermission",
     ],
     "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser"],
-        "accounts.permissions.OrganizationPermission",
     "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
-}
-SIMPLE_JWT = {
     # Per user (JWT or session) and per API key, in the default cache; rates in the rate-limits
     # section below (accounts.throttles reads them at request time). 429 with Retry-After.
     "DEFAULT_THROTTLE_CLASSES": ["accounts.throttles.UserRateThrottle", "accounts.throttles.ApiKeyRateThrottle"],
+}
+SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=5),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=1),
     "ROTATE_REFRESH_TOKENS": True,
@@ -260,11 +260,11 @@ SIMPLE_JWT = {
     "USER_AUTHENTICATION_RULE": "accounts.selectors.user_can_authenticate",
     # Tokens carry a hash of the password: changing or resetting it ends every token (JWT-03).
     "CHECK_REVOKE_TOKEN": True,
-}
-SPECTACULAR_SETTINGS = {
     # A token minted for another service (or another Driftwatch install) is refused (JWT-04).
     "ISSUER": SITE_URL,
     "AUDIENCE": "driftwatch-api",
+}
+SPECTACULAR_SETTINGS = {
     "TITLE": "Driftwatch API",
     "DESCRIPTION": "Uptime and API-contract monitoring.",
     "VERSION": "1.0.0",
@@ -287,8 +287,6 @@ TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
 RATELIMIT_IP_META_KEY = "core.client_ip.client_ip"
 RATELIMIT_USE_CACHE = "default"
-
-# --- Celery -----------------------------------------------------------------
 # django-ratelimit is used as a library (accounts.ratelimits calls its get_usage), not installed
 # as an app: its system check refuses the embedded default's FileBasedCache. With REDIS_URL the
 # default cache is Redis, and every web process shares the buckets.
@@ -308,6 +306,8 @@ ACCOUNT_RATE_LIMITS = {"login_failed": None}
 # The API, per user (JWT or session) and per API key: "<count>/<s|min|h|d>".
 API_RATE_LIMIT_PER_USER = env("API_RATE_LIMIT_PER_USER", default="600/min")
 API_RATE_LIMIT_PER_KEY = env("API_RATE_LIMIT_PER_KEY", default="600/min")
+
+# --- Celery -----------------------------------------------------------------
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     # At least 5x the longest task time limit (checks.run_check, 100 s): an unacked task is
