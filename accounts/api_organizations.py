@@ -113,6 +113,7 @@ class OrganizationListApi(APIView):
 class OrganizationDetailApi(APIView):
     write_permission = Permission.MANAGE_ORGANIZATION
 
+    @extend_schema_serializer(component_name="OrganizationInput")
     class InputSerializer(serializers.Serializer):
         name = serializers.CharField(max_length=100, required=False)
         require_mfa = serializers.BooleanField(required=False)
@@ -144,6 +145,7 @@ class OrganizationDetailApi(APIView):
 class OwnershipTransferApi(APIView):
     write_permission = Permission.TRANSFER_OWNERSHIP
 
+    @extend_schema_serializer(component_name="OwnershipTransferInput")
     class InputSerializer(serializers.Serializer):
         membership_id = serializers.IntegerField()
 
@@ -196,6 +198,7 @@ def _membership(request: Request, membership_id: int) -> Membership:
 class MemberUpdateApi(APIView):
     write_permission = Permission.MANAGE_MEMBERS
 
+    @extend_schema_serializer(component_name="MemberRoleInput")
     class InputSerializer(serializers.Serializer):
         role = serializers.ChoiceField(choices=Membership.Role.choices)
 
@@ -257,7 +260,13 @@ class InvitationCreateApi(APIView):
     @extend_schema_serializer(component_name="InvitationInput")
     class InputSerializer(serializers.Serializer):
         email = serializers.EmailField(max_length=254)
-        role = serializers.ChoiceField(choices=[(role.value, role.label) for role in INVITABLE_ROLES])
+        # The same enum as every other role field; "owner" is refused (400): ownership is transferred.
+        role = serializers.ChoiceField(choices=Membership.Role.choices)
+
+        def validate_role(self, value: str) -> str:
+            if value not in INVITABLE_ROLES:
+                raise serializers.ValidationError("Invite as admin, member or viewer; transfer ownership instead.")
+            return value
 
     @extend_schema(request=InputSerializer, responses={201: InvitationSerializer})
     @method_decorator(invitation_rate_limit)
