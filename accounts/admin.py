@@ -42,13 +42,18 @@ class OrganizationMembershipInline(admin.TabularInline):
 
 
 class UserMembershipInline(admin.TabularInline):
-    """The organisations of one user."""
+    """The organisations of one user, read-only here (as on the organisation): roles change and
+    memberships end in the Membership admin, through the services (at least one owner always)."""
 
     model = Membership
     extra = 0
     fields = ("organization", "role", "created_at")
-    readonly_fields = ("created_at",)
-    raw_id_fields = ("organization",)
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        return False
 
 
 @admin.register(User)

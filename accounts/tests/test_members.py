@@ -276,3 +276,15 @@ def test_anonymous_visitors_are_sent_to_log_in():
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     assert isinstance(AnonymousUser(), AnonymousUser)
     assert TEST_IP
+
+
+def test_admin_user_and_organisation_pages_show_memberships_read_only(alice, org):
+    staff = make_user(email="staff@example.com")
+    staff.is_staff = staff.is_superuser = True
+    staff.save()
+    client = web(staff)
+    for path in (f"/admin/accounts/user/{alice.id}/change/", f"/admin/accounts/organization/{org.id}/change/"):
+        page = client.get(path)
+        assert page.status_code == 200
+        assert b'name="memberships-0-role"' not in page.content
+        assert b'name="memberships-0-DELETE"' not in page.content
