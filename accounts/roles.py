@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from accounts.models import ApiKey, Membership
+from accounts.models import Membership
 
 
 class Permission(StrEnum):
@@ -44,10 +44,6 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     Role.OWNER: _OWNER,
 }
 
-# Roles from least to most powerful; a key's role is capped by its scope.
-ROLE_ORDER = (Role.VIEWER, Role.MEMBER, Role.ADMIN, Role.OWNER)
-SCOPE_ROLE_CAP = {ApiKey.Scope.READ: Role.VIEWER, ApiKey.Scope.WRITE: Role.OWNER}
-
 
 def role_can(role: str | None, permission: Permission) -> bool:
     """True when `role` (None: not a member) grants `permission`."""
@@ -56,10 +52,3 @@ def role_can(role: str | None, permission: Permission) -> bool:
 
 def permissions_of(role: str | None) -> frozenset[Permission]:
     return ROLE_PERMISSIONS.get(role, frozenset()) if role else frozenset()
-
-
-def role_capped(role: str | None, cap: str) -> str | None:
-    """The weaker of `role` and `cap`: what a key created by a user of `role` may do."""
-    if role is None:
-        return None
-    return ROLE_ORDER[min(ROLE_ORDER.index(Role(role)), ROLE_ORDER.index(Role(cap)))]

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from accounts.models import ApiKey, AuditEvent, Membership, Organization, User
-from accounts.roles import SCOPE_ROLE_CAP, Permission, role_can, role_capped
+from accounts.roles import Permission, role_can
 
 SESSION_ORGANIZATION_KEY = "organization_id"
 
@@ -24,14 +24,15 @@ def membership_get(*, user: User, organization: Organization) -> Membership | No
 @dataclass(frozen=True)
 class RequestOrganization:
     organization: Organization | None
-    role: str | None  # the caller's role there, capped by an API key's scope; None: no access
+    role: str | None  # the caller's role there (an API key's: its creator's); None: no access
 
 
 def _request_organization(request: HttpRequest) -> RequestOrganization:
     """The organisation a request acts for and the caller's role, computed once per request.
 
-    An API key acts for its own organisation with its creator's current role, capped by the
-    key's scope (a read key is a viewer); if the creator has left, the key has no role. A
+    An API key acts for its own organisation with its creator's current role (a read key reads
+    what its creator reads and writes nothing: accounts.permissions.ApiKeyScopePermission,
+    KEY-02); if the creator has left, the key has no role. A
     session or JWT acts for the organisation chosen in the session, else the user's first.
     """
     auth = getattr(request, "auth", None)
@@ -44,7 +45,7 @@ def _request_organization(request: HttpRequest) -> RequestOrganization:
     result = RequestOrganization(None, None)
     if isinstance(auth, ApiKey):
         role = Membership.objects.filter(user=user, organization=auth.organization).values_list("role", flat=True)
-        result = RequestOrganization(auth.organization, role_capped(role.first(), SCOPE_ROLE_CAP[auth.scope]))
+        result = RequestOrganization(auth.organization, role.first())
     elif user.is_authenticated:
         memberships = Membership.objects.filter(user=user).select_related("organization").order_by("organization_id")
         session = getattr(request, "session", None)

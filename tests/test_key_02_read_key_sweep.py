@@ -32,17 +32,6 @@ PUBLIC_OPERATIONS = {
     ("/api/v1/auth/token/refresh/", "post"): "exchanges a refresh token for a new pair",
     ("/api/v1/auth/logout/", "post"): "the refresh token in the body is the credential it revokes",
 }
-# Reads where a read key and a read-write key of the same user differ today. KEY-02 says they
-# must not: accounts.roles.SCOPE_ROLE_CAP caps a read key at viewer for reads too, so it cannot
-# read what its creator's role reads (the audit log, invitations) and /organization/ reports
-# role "viewer". The fix belongs in accounts (cap only writes); strict, so the fix shows here.
-READ_KEY_CAPPED_AT_VIEWER = {
-    "/api/v1/audit-events/",
-    "/api/v1/audit-events/{audit_event_id}/",
-    "/api/v1/invitations/",
-    "/api/v1/organization/",
-    "/api/v1/organizations/",
-}
 
 
 def _operations() -> list[tuple[str, str, dict]]:
@@ -126,9 +115,7 @@ def _comparable(response: Any) -> Any:
 
 
 @pytest.mark.parametrize(("path", "method", "operation"), READS, ids=[f"GET {p}" for p, _, _ in READS])
-def test_key_02_read_key_reads_exactly_like_a_read_write_key(request, alice, path, method, operation):
-    if path in READ_KEY_CAPPED_AT_VIEWER:
-        request.applymarker(pytest.mark.xfail(reason="read key capped at viewer (accounts.roles)", strict=True))
+def test_key_02_read_key_reads_exactly_like_a_read_write_key(alice, path, method, operation):
     url = _path(path, alice)
     read, write = _key_client(alice, "read"), _key_client(alice, "write")
     by_read, by_write = read.get(url), write.get(url)

@@ -83,13 +83,16 @@ def test_audit_api_is_read_only(api_client_for, alice, events):
     assert list(AuditEvent.objects.values()) == before
 
 
-def test_audit_api_with_keys_follows_the_capped_role(alice, org, events):
+def test_audit_api_with_keys_follows_the_creators_role(alice, bob, org, events):
     from rest_framework.test import APIClient  # noqa: PLC0415
 
     write_key = api_key_create(organization=org, created_by=alice, name="w", scope="write").key
     read_key = api_key_create(organization=org, created_by=alice, name="r", scope="read").key
+    # A read key reads what its creator (an owner) reads (KEY-02); a member's key does not.
+    members_key = api_key_create(organization=org, created_by=bob, name="b", scope="write").key
     assert APIClient().get("/api/v1/audit-events/", HTTP_X_API_KEY=write_key).status_code == 200
-    assert APIClient().get("/api/v1/audit-events/", HTTP_X_API_KEY=read_key).status_code == 403
+    assert APIClient().get("/api/v1/audit-events/", HTTP_X_API_KEY=read_key).status_code == 200
+    assert APIClient().get("/api/v1/audit-events/", HTTP_X_API_KEY=members_key).status_code == 403
 
 
 def test_audit_admin_is_read_only(alice, org, events):
