@@ -15,6 +15,8 @@ env.read_env(str(BASE_DIR / ".env"))  # optional file; the environment wins
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env("SECRET_KEY", default="dev-insecure-not-for-production-set-SECRET_KEY")
+# Old keys still accepted for signatures (sessions, reset links) while SECRET_KEY rotates.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = [SITE_URL]
