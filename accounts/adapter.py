@@ -6,8 +6,10 @@ from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.crypto import get_random_string
 
 from accounts.ratelimits import login_failure_record
 from accounts.selectors_organizations import invitation_pending_for_token_hash
@@ -29,6 +31,12 @@ class AccountAdapter(DefaultAccountAdapter):
             if commit:
                 organization_create(owner=user, name=default_organization_name(user))
         return user
+
+    def send_account_already_exists_mail(self, email: str) -> None:
+        # A signup for a new address hashes its password; a signup for a taken one hashes a
+        # throwaway, so the answer's timing does not tell the two apart (AUTH-03).
+        make_password(get_random_string(32))
+        super().send_account_already_exists_mail(email)
 
     def authentication_failed(self, request: HttpRequest, **credentials: Any) -> None:
         # Web login, reauthentication and POST /api/v1/auth/token/ all end here after a wrong
