@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from accounts.models import ApiKey, Membership, Organization
 from accounts.permissions import ApiKeyScopePermission, NotApiKey, OrganizationPermission
+from accounts.ratelimits import invitation_rate_limit
 from accounts.roles import Permission
 from accounts.selectors import membership_get, organization_get_for_request, role_for_request
 from accounts.selectors_organizations import (
@@ -41,7 +42,6 @@ from accounts.services import (
     ownership_transfer,
 )
 from accounts.services.invitations import INVITABLE_ROLES
-from accounts.views_organizations import invitation_rate_limit
 from core.api import Pagination, or_404, paginated_response
 
 

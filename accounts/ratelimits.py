@@ -20,10 +20,13 @@ into 429 with Retry-After.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
 from django_ratelimit.core import get_usage
+from django_ratelimit.decorators import ratelimit
 from django_ratelimit.exceptions import Ratelimited
 
 from core.client_ip import client_ip
@@ -97,3 +100,15 @@ def password_reset_attempt(request: HttpRequest, *, email: str) -> None:
             value=_normalized(email),
             rate=settings.ACCOUNTS_PASSWORD_RESETS_PER_EMAIL,
         )
+
+
+# Invitations send email: limited per account and per client address, across the web page and
+# the API (same groups), in the shared cache (STYLE R14). Over a limit: 429 with Retry-After.
+INVITATIONS_PER_USER = "20/h"
+INVITATIONS_PER_IP = "50/h"
+
+
+def invitation_rate_limit(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """django-ratelimit on an invitation POST handler (used with method_decorator)."""
+    limited = ratelimit(group="accounts.invitation-user", key="user", rate=INVITATIONS_PER_USER, block=True)(handler)
+    return ratelimit(group="accounts.invitation-ip", key="ip", rate=INVITATIONS_PER_IP, block=True)(limited)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from accounts import views, views_account, views_organizations
+from accounts import views, views_account, views_audit, views_organizations
 
 app_name = "accounts"
 
@@ -33,5 +33,5 @@ urlpatterns = [
         views_organizations.InvitationRevokeView.as_view(),
         name="invitation-revoke",
     ),
-    path("audit/", views_organizations.AuditEventListView.as_view(), name="audit-event-list"),
+    path("audit/", views_audit.AuditEventListView.as_view(), name="audit-event-list"),
 ]

@@ -8,13 +8,11 @@ organisation's id is a 404 exactly like a missing one.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -22,7 +20,6 @@ from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
-from django_ratelimit.decorators import ratelimit
 
 from accounts.exceptions import AccountsError
 from accounts.forms_organizations import (
@@ -36,11 +33,10 @@ from accounts.forms_organizations import (
 )
 from accounts.mixins import PermissionRequiredMixin
 from accounts.models import Membership, Organization
+from accounts.ratelimits import invitation_rate_limit
 from accounts.roles import Permission, role_can
 from accounts.selectors import SESSION_ORGANIZATION_KEY, membership_get, organization_get_for_request, role_for_request
 from accounts.selectors_organizations import (
-    audit_action_list_for_organization,
-    audit_event_list_filtered,
     invitation_get_in_organization,
     invitation_list_pending_for_organization,
     membership_get_in_organization,
@@ -61,17 +57,6 @@ from accounts.services import (
 )
 
 logger = logging.getLogger(__name__)
-
-# Invitations send email: limited per account and per client address, across the web page and
-# the API (same groups), in the shared cache (STYLE R14). Over a limit: 429 with Retry-After.
-INVITATIONS_PER_USER = "20/h"
-INVITATIONS_PER_IP = "50/h"
-
-
-def invitation_rate_limit(handler: Callable[..., Any]) -> Callable[..., Any]:
-    """django-ratelimit on an invitation POST handler (used with method_decorator)."""
-    limited = ratelimit(group="accounts.invitation-user", key="user", rate=INVITATIONS_PER_USER, block=True)(handler)
-    return ratelimit(group="accounts.invitation-ip", key="ip", rate=INVITATIONS_PER_IP, block=True)(limited)
 
 
 def _safe_next(request: HttpRequest, target: str | None, default: str = "/") -> str:
@@ -386,27 +371,3 @@ class InvitationRevokeView(OrganizationPageMixin, View):
         else:
             messages.success(request, f"The invitation for {invitation.email} is withdrawn.")
         return HttpResponseRedirect(reverse("accounts:member-list"))
-
-
-# --- audit log -------------------------------------------------------------------------
-
-
-class AuditEventListView(OrganizationPageMixin, View):
-    """Who did what, newest first, 50 a page; `?action=` filters. Admins and owners only."""
-
-    read_permission = Permission.VIEW_AUDIT
-    template_name = "accounts/audit_event_list.html"
-    page_size = 50
-
-    def get(self, request: HttpRequest) -> HttpResponse:
-        action = request.GET.get("action", "")[:64]
-        events = audit_event_list_filtered(organization=self.organization, action=action)
-        page = Paginator(events, self.page_size).get_page(request.GET.get("page"))
-        context = {
-            "organization": self.organization,
-            "page_obj": page,
-            "events": page.object_list,
-            "action": action,
-            "actions": audit_action_list_for_organization(organization=self.organization),
-        }
-        return render(request, self.template_name, context)
