@@ -1,6 +1,6 @@
 """The one permission table: what each role in an organisation may do.
 
-The web UI (accounts.views_mixins.PermissionRequiredMixin and the `can` template context),
+The web UI (accounts.mixins.PermissionRequiredMixin and the `can` template context),
 the API (accounts.permissions.OrganizationPermission) and the admin all ask `role_can`;
 nothing else decides who may do what.
 """
