@@ -16,9 +16,18 @@ if TYPE_CHECKING:
     from django.http import HttpRequest, HttpResponse
 
 # Pages a user without MFA must still reach: allauth's (login, logout, reauthentication and the
-# 2FA setup itself), their own account page, static files and the probes. The API is enforced
-# by accounts.permissions.MfaSatisfied, because DRF authenticates JWTs inside the view.
-EXEMPT_PREFIXES = ("/accounts/", "/settings/account/", "/static/", "/healthz", "/readyz", "/api/")
+# 2FA setup itself), their own account page, the organisation switch (to act for another
+# organisation they belong to, whose own rule then applies), static files and the probes. The
+# API is enforced by accounts.permissions.MfaSatisfied, because DRF authenticates JWTs inside the view.
+EXEMPT_PREFIXES = (
+    "/accounts/",
+    "/settings/account/",
+    "/organizations/switch/",
+    "/static/",
+    "/healthz",
+    "/readyz",
+    "/api/",
+)
 
 
 class MfaRequiredMiddleware:

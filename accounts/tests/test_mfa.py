@@ -227,6 +227,26 @@ def test_mfa_requirement_follows_the_chosen_organisation(bob, strict_org) -> Non
     assert client.get("/").status_code == 200
 
 
+def test_member_held_by_an_mfa_org_can_switch_to_one_without_the_rule(bob, strict_org) -> None:
+    own = Organization.objects.create(name="Bob's own again")
+    Membership.objects.create(user=bob, organization=own, role=Membership.Role.OWNER)
+    client = Client()
+    client.force_login(bob)
+    session = client.session
+    session["organization_id"] = strict_org.id
+    session.save()
+    assert client.get("/")["Location"] == ACTIVATE
+
+    response = client.post("/organizations/switch/", {"organization": own.id})
+
+    assert response.status_code == 302
+    assert client.session["organization_id"] == own.id
+    assert client.get("/").status_code == 200
+    # Switching back puts the rule back.
+    client.post("/organizations/switch/", {"organization": strict_org.id})
+    assert client.get("/")["Location"] == ACTIVATE
+
+
 # --- staff and the admin -------------------------------------------------------------
 
 
