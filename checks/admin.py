@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from checks.models import CheckResult, StatusChange
+from checks.models import CheckResult, HeartbeatPing, RegionStatus, StatusChange
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -45,3 +45,18 @@ class StatusChangeAdmin(ReadOnlyAdmin):
     list_select_related = ("monitor",)
     raw_id_fields = ("monitor", "result")
     date_hierarchy = "created_at"
+
+
+@admin.register(HeartbeatPing)
+class HeartbeatPingAdmin(ReadOnlyAdmin):
+    list_display = ("monitor", "kind", "received_at", "method", "remote_addr", "duration_ms")
+    list_filter = ("kind",)
+    search_fields = ("monitor__name", "remote_addr")
+    list_select_related = ("monitor",)
+    raw_id_fields = ("monitor",)
+    show_full_result_count = False
+
+
+@admin.register(RegionStatus)
+class RegionStatusAdmin(ReadOnlyAdmin):
+    list_display = ("region", "probe_sent_at", "consumed_at", "lag_ms")

@@ -21,6 +21,10 @@ class CheckResult(models.Model):
     error = models.CharField(max_length=500, blank=True, default="")
     response_bytes = models.PositiveIntegerField(null=True, blank=True)
     body_truncated = models.BooleanField(default=False)
+    # Up, but slow (degraded_latency_ms) or a TLS certificate inside its warning window.
+    degraded = models.BooleanField(default=False)
+    # Kind-specific facts: TLS expiry/issuer, ping loss/RTT, DNS answers, redirect hops, attempts.
+    details = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-due_at", "-id"]
@@ -59,3 +63,47 @@ class StatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.monitor_id}: {self.old_state} -> {self.new_state}"
+
+
+class HeartbeatPing(models.Model):
+    """One push to a heartbeat monitor's /ping/<token> URL."""
+
+    class Kind(models.TextChoices):
+        SUCCESS = "success"
+        START = "start"
+        FAIL = "fail"
+
+    monitor = models.ForeignKey(Monitor, on_delete=models.CASCADE, related_name="heartbeat_pings")
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.SUCCESS)
+    received_at = models.DateTimeField(default=timezone.now)
+    method = models.CharField(max_length=8, default="GET")
+    remote_addr = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=200, blank=True, default="")
+    body = models.TextField(blank=True, default="")  # the first CHECKS_PING_BODY_BYTES
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)  # since the matching /start
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            # Used by checks.selectors.heartbeat_ping_list_for_monitor (the monitor page and API).
+            models.Index(fields=["monitor", "-received_at"], name="heartbeatping_monitor_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.monitor_id} {self.kind} @ {self.received_at:%Y-%m-%d %H:%M:%S}"
+
+
+class RegionStatus(models.Model):
+    """How promptly each region's workers consume their queue (a beat probe, see checks.tasks)."""
+
+    region = models.CharField(max_length=32, unique=True)
+    probe_sent_at = models.DateTimeField(null=True, blank=True)  # the last probe task enqueued
+    consumed_at = models.DateTimeField(null=True, blank=True)  # when a worker last ran one
+    lag_ms = models.PositiveIntegerField(null=True, blank=True)  # enqueue-to-run delay of that probe
+
+    class Meta:
+        ordering = ["region"]
+        verbose_name_plural = "region statuses"
+
+    def __str__(self) -> str:
+        return self.region

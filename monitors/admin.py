@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from monitors import validators
-from monitors.models import Monitor
+from monitors.models import MaintenanceWindow, Monitor
 from monitors.services import EDITABLE_FIELDS, monitor_update
 
 
@@ -157,3 +157,12 @@ class MonitorAdmin(admin.ModelAdmin):
         for monitor in monitors:
             monitor_update(monitor=monitor, paused=False)
         self.message_user(request, f"Resumed {len(monitors)} monitor(s).", messages.SUCCESS)
+
+
+@admin.register(MaintenanceWindow)
+class MaintenanceWindowAdmin(admin.ModelAdmin):
+    list_display = ("name", "organization", "monitor", "recurrence", "starts_at", "ends_at", "duration_minutes")
+    list_filter = ("recurrence",)
+    search_fields = ("name", "organization__name", "monitor__name")
+    list_select_related = ("organization", "monitor")
+    raw_id_fields = ("organization", "monitor")

@@ -24,9 +24,9 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import ApiKey, Membership, User
 from accounts.services import Actor, api_key_create, audit_record
-from checks.models import CheckResult, StatusChange
+from checks.models import CheckResult, HeartbeatPing, RegionStatus, StatusChange
 from conftest import organization_of
-from monitors.models import Monitor
+from monitors.models import MaintenanceWindow, Monitor
 from monitors.services import monitor_create
 
 pytestmark = pytest.mark.django_db
@@ -85,6 +85,11 @@ def admin_rows(alice, bob, mallory) -> dict[str, Any]:
     )
     apps.get_model("accounts", "Invitation").objects.create(
         organization=organization, email="carol@example.com", invited_by=alice, token_hash="0" * 64, expires_at=now
+    )
+    HeartbeatPing.objects.create(monitor=monitor, kind="start", remote_addr="127.0.0.1")
+    RegionStatus.objects.create(region="local", probe_sent_at=now, consumed_at=now, lag_ms=12)
+    MaintenanceWindow.objects.create(
+        organization=organization, monitor=monitor, name="DB upgrade", starts_at=now, ends_at=now
     )
     # Third-party models get rows too, so their pages render lists, not only empty states.
     Group.objects.create(name="support")

@@ -1,41 +1,13 @@
-"""Probes: run one check against its target and describe what happened. No database access."""
+"""The HTTP(S) probe: one request through the network guard, then the monitor's assertions."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
-from datetime import datetime
 
 from django.conf import settings
 from django.utils import timezone
 
+from checks.probes.outcome import ProbeOutcome
 from core.http import HttpError, send
 from monitors.models import Monitor
-
-_MAX_ERROR = 500
-
-
-@dataclass(frozen=True)
-class ProbeOutcome:
-    started_at: datetime
-    ok: bool
-    status_code: int | None = None
-    latency_ms: int | None = None
-    error_kind: str = ""
-    error: str = ""
-    response_bytes: int | None = None
-    body_truncated: bool = False
-
-    def as_fields(self) -> dict[str, object]:
-        return {
-            "started_at": self.started_at,
-            "ok": self.ok,
-            "status_code": self.status_code,
-            "latency_ms": self.latency_ms,
-            "error_kind": self.error_kind,
-            "error": self.error[:_MAX_ERROR],
-            "response_bytes": self.response_bytes,
-            "body_truncated": self.body_truncated,
-        }
 
 
 def probe_http(monitor: Monitor) -> ProbeOutcome:
@@ -71,10 +43,3 @@ def probe_http(monitor: Monitor) -> ProbeOutcome:
             ok=False, error_kind="keyword_missing", error=f"Keyword {monitor.keyword[:100]!r} not found", **common
         )
     return ProbeOutcome(ok=True, **common)
-
-
-PROBES = {Monitor.Kind.HTTP: probe_http}
-
-
-def probe(monitor: Monitor) -> ProbeOutcome:
-    return PROBES[Monitor.Kind(monitor.kind)](monitor)
