@@ -39,6 +39,17 @@ def check_execute(*, monitor: Monitor, due_at: datetime, region: str | None = No
         outcome = ProbeOutcome(
             started_at=timezone.now(), ok=False, error_kind="timeout", error="The check ran out of time."
         )
+    return check_result_record(monitor=monitor, region=region, due_at=due_at, outcome=outcome)
+
+
+def check_result_record(*, monitor: Monitor, region: str, due_at: datetime, outcome: ProbeOutcome) -> CheckResult:
+    """Store the outcome of one (monitor, region, due_at) slot and advance the monitor's state.
+
+    Used by check_execute (scheduled probes) and by heartbeats (pings and lateness). Idempotent:
+    if the slot already has a result (a redelivery, or a racing run), that result stands and
+    nothing else is written. A state flip writes a StatusChange and nudges its consumer on commit.
+    """
+    slot = {"monitor": monitor, "region": region, "due_at": due_at}
     try:
         with transaction.atomic():
             result = CheckResult.objects.create(**slot, **outcome.as_fields())
