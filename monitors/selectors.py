@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from accounts.models import Organization
-from monitors.models import Monitor
+from monitors.maintenance import window_active
+from monitors.models import MaintenanceWindow, Monitor
 
 
 def monitor_list_for_organization(*, organization: Organization) -> QuerySet[Monitor]:
@@ -34,10 +35,26 @@ class DueMonitor:
 
 
 def monitor_list_due(*, now: datetime, limit: int) -> list[DueMonitor]:
-    """Due, unpaused monitors, oldest slot first, read through monitor_due_idx."""
+    """Due, unpaused monitors, oldest slot first, read through monitor_due_idx.
+
+    Heartbeat monitors are never probed: their pings arrive at /ping/<token> and
+    checks.check_heartbeats finds the late ones.
+    """
     rows = (
         Monitor.objects.filter(paused=False, next_check_at__lte=now)
+        .exclude(kind=Monitor.Kind.HEARTBEAT)
         .order_by("next_check_at")
         .values_list("id", "next_check_at", "interval_seconds", "regions")[:limit]
     )
     return [DueMonitor(*row) for row in rows]
+
+
+def maintenance_window_active_for(*, monitor: Monitor, now: datetime) -> MaintenanceWindow | None:
+    """The first window (by id) of this monitor, or of its whole organisation, active at `now`; else None."""
+    windows = MaintenanceWindow.objects.filter(
+        Q(monitor_id=monitor.id) | Q(monitor__isnull=True), organization_id=monitor.organization_id
+    ).order_by("id")
+    for window in windows:
+        if window_active(window, now):
+            return window
+    return None
