@@ -107,3 +107,28 @@ class RegionStatus(models.Model):
 
     def __str__(self) -> str:
         return self.region
+
+
+class MonitorRegionState(models.Model):
+    """One monitor's confirmation counts in one region (checks.state); written under the monitor's row lock.
+
+    The monitor's own state aggregates these rows: DOWN when at least M of its regions are failing.
+    """
+
+    monitor = models.ForeignKey(Monitor, on_delete=models.CASCADE, related_name="region_states")
+    region = models.CharField(max_length=32)
+    state = models.CharField(max_length=16, default="pending")  # pending | up | degraded | down
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    consecutive_successes = models.PositiveIntegerField(default=0)
+    last_result_at = models.DateTimeField(null=True, blank=True)  # started_at of the result that moved it
+    # The slot of that result: a late result of an older slot is stored but moves no count.
+    last_due_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["monitor_id", "region"]
+        constraints = [
+            models.UniqueConstraint(fields=["monitor", "region"], name="monitorregionstate_unique_region"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.monitor_id} in {self.region}: {self.state}"

@@ -1,20 +1,23 @@
-"""Use cases of the checks app: execute one check slot, dispatch due monitors."""
+"""Use cases of the checks app: execute one check slot, record its result, dispatch due monitors."""
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from celery import current_app
-from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from checks.models import CheckResult, StatusChange
-from checks.probes import ProbeOutcome, probe
-from checks.state import MonitorState, next_state
+from checks.probes import ProbeOutcome
+from checks.retries import probe_with_retries
+from checks.transitions import apply_result
 from monitors.models import Monitor
 from monitors.selectors import monitor_list_due
 from monitors.services import monitor_claim_due
@@ -22,46 +25,48 @@ from monitors.services import monitor_claim_due
 logger = logging.getLogger(__name__)
 
 
-def check_execute(*, monitor: Monitor, due_at: datetime, region: str | None = None) -> CheckResult:
+def check_execute(
+    *, monitor: Monitor, due_at: datetime, region: str | None = None, sleep: Callable[[float], None] = time.sleep
+) -> CheckResult:
     """Run the check for one (monitor, region, due_at) slot and store its result.
 
-    Idempotent: a redelivered task finds the stored result and returns it without probing
-    again; two racing runs store one result and one StatusChange (the unique slot wins).
+    A failed probe is retried up to monitor.retries times inside the run (checks.retries); the
+    stored result is the last attempt's, with details["attempts"]. Idempotent: a redelivered task
+    finds the stored result and returns it without probing again; two racing runs store one
+    result and one StatusChange (the unique slot wins).
     """
     region = region or settings.CHECK_REGION
     slot = {"monitor": monitor, "region": region, "due_at": due_at}
     if done := CheckResult.objects.filter(**slot).first():
         return done
-    try:
-        outcome = probe(monitor)  # network I/O, outside any transaction
-    except SoftTimeLimitExceeded:
-        # The task's time limit struck mid-probe: still a result, so the state machine moves.
-        outcome = ProbeOutcome(
-            started_at=timezone.now(), ok=False, error_kind="timeout", error="The check ran out of time."
-        )
+    outcome = probe_with_retries(monitor=monitor, sleep=sleep)  # network I/O, outside any transaction
     return check_result_record(monitor=monitor, region=region, due_at=due_at, outcome=outcome)
 
 
 def check_result_record(*, monitor: Monitor, region: str, due_at: datetime, outcome: ProbeOutcome) -> CheckResult:
     """Store the outcome of one (monitor, region, due_at) slot and advance the monitor's state.
 
-    Used by check_execute (scheduled probes) and by heartbeats (pings and lateness). Idempotent:
-    if the slot already has a result (a redelivery, or a racing run), that result stands and
-    nothing else is written. A state flip writes a StatusChange and nudges its consumer on commit.
+    Used by check_execute (scheduled probes) and by heartbeats (pings and lateness). A successful
+    outcome slower than monitor.degraded_latency_ms is stored as degraded. Idempotent: if the slot
+    already has a result (a redelivery, or a racing run), that result stands and nothing else is
+    written. A state flip writes a StatusChange (never into or inside maintenance) and nudges its
+    consumer on commit.
     """
     slot = {"monitor": monitor, "region": region, "due_at": due_at}
+    outcome = _latency_verdict(outcome=outcome, degraded_latency_ms=monitor.degraded_latency_ms)
     try:
         with transaction.atomic():
             result = CheckResult.objects.create(**slot, **outcome.as_fields())
-            change = _apply_outcome(monitor_id=monitor.id, outcome=outcome, result=result)
+            change = apply_result(monitor_id=monitor.id, result=result, outcome=outcome)
     except IntegrityError:
         # Another delivery of the same slot committed first; its result stands.
         return CheckResult.objects.get(**slot)
     logger.info(
-        "check finished monitor=%s region=%s ok=%s status=%s latency_ms=%s error_kind=%s",
+        "check finished monitor=%s region=%s ok=%s degraded=%s status=%s latency_ms=%s error_kind=%s",
         monitor.id,
         region,
         outcome.ok,
+        outcome.degraded,
         outcome.status_code,
         outcome.latency_ms,
         outcome.error_kind or "-",
@@ -87,6 +92,19 @@ def _nudge_outbox_consumer() -> None:
         logger.warning("broker unreachable: status change left for the sweep")
 
 
+def _latency_verdict(*, outcome: ProbeOutcome, degraded_latency_ms: int | None) -> ProbeOutcome:
+    """The outcome, marked degraded when it succeeded slower than the monitor's threshold."""
+    slow = (
+        outcome.ok
+        and degraded_latency_ms is not None
+        and outcome.latency_ms is not None
+        and outcome.latency_ms > degraded_latency_ms
+    )
+    if not slow or outcome.degraded:
+        return outcome
+    return replace(outcome, degraded=True, details={**outcome.details, "slow": True})
+
+
 def status_change_claim(*, status_change_id: int, now: datetime) -> bool:
     """Mark one StatusChange processed; False if another worker claimed it first.
 
@@ -95,52 +113,6 @@ def status_change_claim(*, status_change_id: int, now: datetime) -> bool:
     """
     claimed = StatusChange.objects.filter(id=status_change_id, processed_at=None).update(processed_at=now)
     return claimed == 1
-
-
-def _apply_outcome(*, monitor_id: int, outcome: ProbeOutcome, result: CheckResult) -> StatusChange | None:
-    """Advance the monitor's state under a row lock; record a StatusChange on a flip."""
-    monitor = Monitor.objects.select_for_update().get(id=monitor_id)
-    if monitor.paused:
-        return None  # paused while the probe ran: keep the result, leave the state alone
-    before = MonitorState(monitor.state, monitor.consecutive_failures, monitor.consecutive_successes)
-    after = next_state(
-        before,
-        ok=outcome.ok,
-        failure_threshold=monitor.failure_threshold,
-        recovery_threshold=monitor.recovery_threshold,
-    )
-    monitor.state = after.state
-    monitor.consecutive_failures = after.consecutive_failures
-    monitor.consecutive_successes = after.consecutive_successes
-    monitor.last_checked_at = outcome.started_at
-    monitor.last_latency_ms = outcome.latency_ms
-    monitor.last_status_code = outcome.status_code
-    monitor.last_error = outcome.error[:500]
-    change = None
-    if after.state != before.state:
-        monitor.state_changed_at = outcome.started_at
-        change = StatusChange.objects.create(
-            monitor=monitor,
-            result=result,
-            old_state=before.state,
-            new_state=after.state,
-            cause=outcome.error or f"HTTP {outcome.status_code}",
-            created_at=outcome.started_at,
-        )
-        logger.info("monitor state changed monitor=%s from=%s to=%s", monitor.id, before.state, after.state)
-    monitor.save(
-        update_fields=[
-            "state",
-            "consecutive_failures",
-            "consecutive_successes",
-            "last_checked_at",
-            "last_latency_ms",
-            "last_status_code",
-            "last_error",
-            "state_changed_at",
-        ]
-    )
-    return change
 
 
 def checks_dispatch_due(*, now: datetime | None = None, limit: int | None = None) -> int:

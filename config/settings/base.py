@@ -347,6 +347,7 @@ CELERY_BEAT_SCHEDULE = {
     "dispatch-due-checks": {"task": "checks.dispatch_due_checks", "schedule": 1.0, "options": {"expires": 5}},
     "sweep-status-changes": {"task": "alerts.process_status_changes", "schedule": 15.0, "options": {"expires": 30}},
     "sweep-notifications": {"task": "alerts.sweep_notifications", "schedule": 30.0, "options": {"expires": 60}},
+    "probe-regions": {"task": "checks.probe_regions", "schedule": 30.0, "options": {"expires": 30}},
 }
 
 # --- Driftwatch ---------------------------------------------------------------
@@ -359,6 +360,8 @@ METRICS_TOKEN = env("METRICS_TOKEN", default="")
 CHECKS_MAX_BODY_BYTES = env.int("CHECKS_MAX_BODY_BYTES", default=1024 * 1024)
 CHECKS_MAX_REDIRECTS = env.int("CHECKS_MAX_REDIRECTS", default=5)
 CHECKS_DISPATCH_BATCH = env.int("CHECKS_DISPATCH_BATCH", default=500)
+# First pause before retrying a failed probe inside one run; doubles per retry, ±20 % jitter.
+CHECKS_RETRY_BASE_MS = env.int("CHECKS_RETRY_BASE_MS", default=500)
 ALERTS_WEBHOOK_TIMEOUT_MS = env.int("ALERTS_WEBHOOK_TIMEOUT_MS", default=15_000)
 ALERTS_MAX_ATTEMPTS = env.int("ALERTS_MAX_ATTEMPTS", default=8)
 

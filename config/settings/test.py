@@ -14,6 +14,8 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # Check targets and webhook receivers in tests are real servers on 127.0.0.1.
 ALLOW_PRIVATE_TARGETS = True
 MIN_CHECK_INTERVAL = 30
+# Retries inside a run pause a few milliseconds, not half a second (checks.retries).
+CHECKS_RETRY_BASE_MS = 5
 # allauth's per-address limits (e.g. one confirmation email per 3 minutes) would make tests
 # depend on each other through the cache; rate-limit tests turn them back on.
 ACCOUNT_RATE_LIMITS = False

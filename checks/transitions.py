@@ -1,0 +1,128 @@
+"""Moving a monitor's state after one stored result: region counts, the aggregate, maintenance, the outbox row.
+
+Called by checks.services.check_result_record inside the transaction that stores the result, so a
+redelivered slot (whose insert fails on the unique slot) moves nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from checks.models import CheckResult, MonitorRegionState, StatusChange
+from checks.probes import ProbeOutcome
+from checks.state import (
+    PENDING,
+    MonitorState,
+    monitor_state,
+    next_state,
+    regions_down_needed,
+    writes_status_change,
+)
+from monitors.models import Monitor
+from monitors.selectors import maintenance_window_active_for
+
+logger = logging.getLogger(__name__)
+
+_MONITOR_FIELDS = [
+    "state",
+    "consecutive_failures",
+    "consecutive_successes",
+    "last_checked_at",
+    "last_latency_ms",
+    "last_status_code",
+    "last_error",
+    "state_changed_at",
+]
+
+
+def apply_result(*, monitor_id: int, result: CheckResult, outcome: ProbeOutcome) -> StatusChange | None:
+    """Advance the result's region and the monitor under the monitor's row lock; a StatusChange on a flip.
+
+    The lock orders every region's results of one monitor, so M-of-N is decided on a consistent
+    set of region rows. A paused monitor keeps its state; a result of a slot older than the one
+    its region last applied (a late retry) is stored but moves nothing.
+    """
+    monitor = Monitor.objects.select_for_update().get(id=monitor_id)
+    if monitor.paused:
+        return None  # paused while the probe ran: keep the result, leave the state alone
+    region_row, _ = MonitorRegionState.objects.get_or_create(monitor=monitor, region=result.region)
+    if region_row.last_due_at is not None and result.due_at < region_row.last_due_at:
+        return None
+    region_after = next_state(
+        MonitorState(region_row.state, region_row.consecutive_failures, region_row.consecutive_successes),
+        ok=outcome.ok,
+        degraded=outcome.degraded,
+        failure_threshold=monitor.failure_threshold,
+        recovery_threshold=monitor.recovery_threshold,
+    )
+    region_row.state = region_after.state
+    region_row.consecutive_failures = region_after.consecutive_failures
+    region_row.consecutive_successes = region_after.consecutive_successes
+    region_row.last_result_at = outcome.started_at
+    region_row.last_due_at = result.due_at
+    region_row.save()
+
+    before = monitor.state
+    after = monitor_state(
+        current=before,
+        region_states=_region_states(monitor=monitor, reporting=region_row),
+        down_needed=regions_down_needed(
+            region_count=len(_regions_of(monitor=monitor, reporting=result.region)),
+            configured=monitor.regions_down_threshold,
+        ),
+        in_maintenance=maintenance_window_active_for(monitor=monitor, now=outcome.started_at) is not None,
+    )
+    _copy_result(monitor=monitor, outcome=outcome, region_after=region_after)
+    change = None
+    if after != before:
+        monitor.state = after
+        monitor.state_changed_at = outcome.started_at
+        logger.info("monitor state changed monitor=%s from=%s to=%s", monitor.id, before, after)
+        if writes_status_change(before=before, after=after):
+            change = StatusChange.objects.create(
+                monitor=monitor,
+                result=result,
+                old_state=before,
+                new_state=after,
+                cause=_cause(outcome),
+                created_at=outcome.started_at,
+            )
+    monitor.save(update_fields=_MONITOR_FIELDS)
+    return change
+
+
+def _regions_of(*, monitor: Monitor, reporting: str) -> list[str]:
+    """The regions whose states make up the monitor's; a result from outside them is judged alone
+    (a heartbeat recorded under its own region, or a late result after the regions were edited)."""
+    regions = [str(r) for r in (monitor.regions or [])]
+    return regions if reporting in regions else [reporting]
+
+
+def _region_states(*, monitor: Monitor, reporting: MonitorRegionState) -> list[str]:
+    regions = _regions_of(monitor=monitor, reporting=reporting.region)
+    known = {
+        row.region: row.state
+        for row in MonitorRegionState.objects.filter(monitor=monitor, region__in=regions).exclude(id=reporting.id)
+    }
+    known[reporting.region] = reporting.state
+    return [known.get(region, PENDING) for region in regions]
+
+
+def _copy_result(*, monitor: Monitor, outcome: ProbeOutcome, region_after: MonitorState) -> None:
+    # The monitor's counts are those of the region that reported last (one region: the monitor's own).
+    monitor.consecutive_failures = region_after.consecutive_failures
+    monitor.consecutive_successes = region_after.consecutive_successes
+    monitor.last_checked_at = outcome.started_at
+    monitor.last_latency_ms = outcome.latency_ms
+    monitor.last_status_code = outcome.status_code
+    monitor.last_error = outcome.error[:500]
+
+
+def _cause(outcome: ProbeOutcome) -> str:
+    if outcome.error:
+        return outcome.error[:500]
+    if outcome.degraded and outcome.details.get("slow"):
+        return f"Slow: {outcome.latency_ms} ms"
+    if outcome.status_code is not None:
+        return f"HTTP {outcome.status_code}"
+    return ""
