@@ -23,6 +23,7 @@ import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Final
 from urllib.parse import urljoin, urlsplit
 
@@ -34,7 +35,14 @@ from core import netguard
 from core.http_body import READ_CHUNK_BYTES, read_body
 from core.http_errors import ERROR_KINDS, TRANSIENT_KINDS, HttpError
 from core.http_guard import WATCHDOG_GRACE_SECONDS, Guard
-from core.http_transport import ACCEPT_ENCODING, CONNECT_TIMEOUT_SECONDS, USER_AGENT, new_session, send_hop
+from core.http_transport import (
+    ACCEPT_ENCODING,
+    CONNECT_TIMEOUT_SECONDS,
+    USER_AGENT,
+    new_session,
+    redirect_refused,
+    send_hop,
+)
 
 __all__ = [
     "ACCEPT_ENCODING",
@@ -108,6 +116,8 @@ class HttpResponse:
     elapsed_ms: int
     url: str
     redirects: tuple[str, ...] = field(default=())
+    # notAfter of the final hop's TLS certificate (verified or not); None over plain HTTP.
+    tls_not_after: datetime | None = None
 
     @property
     def text(self) -> str:
@@ -127,16 +137,27 @@ def send(
     body: bytes | str | None = None,
     max_redirects: int = 0,
     allow_private: bool | None = None,
+    verify_tls: bool = True,
+    connect_timeout_ms: int | None = None,
+    read_timeout_ms: int | None = None,
 ) -> HttpResponse:
     """Send one request through the network guard and return the response, body capped at `max_bytes`.
 
     `timeout_ms` bounds the whole call, redirects and body included (plus at most the 2 s DNS bound).
+    `connect_timeout_ms` (default 5 s) bounds each TCP connect and TLS handshake, `read_timeout_ms`
+    (default: what is left of the deadline) each wait for bytes; neither goes past the deadline.
     With `max_redirects=0` a 3xx comes back as it is; otherwise up to that many hops are followed.
-    `allow_private=None` reads settings.ALLOW_PRIVATE_TARGETS now. Raises HttpError, never another
-    network exception; no side effects besides the request itself, nothing logged about headers or bodies.
+    `verify_tls=False` skips certificate checks for this call only. `allow_private=None` reads
+    settings.ALLOW_PRIVATE_TARGETS now. Raises HttpError (with `extra["redirects"]` once a hop was
+    followed), never another network exception; no side effects besides the request itself,
+    nothing logged about headers or bodies.
     """
     if timeout_ms <= 0 or max_bytes < 0 or max_redirects < 0:
         raise ValueError("timeout_ms must be positive, max_bytes and max_redirects not negative")
+    if (connect_timeout_ms is not None and connect_timeout_ms <= 0) or (
+        read_timeout_ms is not None and read_timeout_ms <= 0
+    ):
+        raise ValueError("connect_timeout_ms and read_timeout_ms must be positive")
     if allow_private is None:
         allow_private = bool(settings.ALLOW_PRIVATE_TARGETS)
     method = _check_method(method)
@@ -146,57 +167,113 @@ def send(
     _check_url(url, allow_private=allow_private, kind=None)
 
     started = time.monotonic()
-    guard = Guard(allow_private=allow_private, timeout_ms=timeout_ms)
+    guard = Guard(
+        allow_private=allow_private,
+        timeout_ms=timeout_ms,
+        verify_tls=verify_tls,
+        connect_timeout_ms=connect_timeout_ms,
+        read_timeout_ms=read_timeout_ms,
+    )
     session = new_session(guard)
     redirects: list[str] = []
     try:
-        while True:
-            response = send_hop(session, guard, method, url, user_headers, payload, hop=len(redirects))
-            location = _redirect_location(response) if max_redirects else None
-            if location is None:
-                elapsed_ms = int((time.monotonic() - started) * 1000)
-                try:
-                    content, truncated = read_body(response, guard, max_bytes=max_bytes)
-                except HttpError as exc:
-                    # The status line did arrive: callers such as webhooks may act on it.
-                    exc.extra["status_code"] = response.status_code
-                    raise
-                logger.debug(
-                    "http send finished status=%s elapsed_ms=%s redirects=%s",
-                    response.status_code,
-                    elapsed_ms,
-                    len(redirects),
-                )
-                return HttpResponse(
-                    status_code=response.status_code,
-                    headers=ResponseHeaders(response.headers),
-                    body=content,
-                    body_truncated=truncated,
-                    elapsed_ms=elapsed_ms,
-                    url=url,
-                    redirects=tuple(redirects),
-                )
-            response.close()  # the 3xx body is never read
-            # As browsers and requests do: percent-encode what servers leave raw in Location (spaces, UTF-8).
-            next_url = requote_uri(urljoin(url, location))
-            if len(redirects) >= max_redirects:
-                raise HttpError(
-                    f"More than {max_redirects} redirects.",
-                    kind="too_many_redirects",
-                    extra={"redirects": [*redirects, next_url]},
-                )
-            _check_url(next_url, allow_private=allow_private, kind="redirect_blocked")
-            if not _same_origin(url, next_url):
-                user_headers = {}  # stays dropped for every later hop, even back to the first origin
-            if _becomes_get(response.status_code, method):
-                method = "GET"
-                payload = None
-                user_headers = {k: v for k, v in user_headers.items() if k.lower() != "content-type"}
-            redirects.append(next_url)
-            url = next_url
+        return _follow(
+            session,
+            guard,
+            _Request(method, url, user_headers, payload),
+            started=started,
+            max_bytes=max_bytes,
+            max_redirects=max_redirects,
+            redirects=redirects,
+        )
+    except HttpError as exc:
+        if redirects:
+            exc.extra.setdefault("redirects", list(redirects))
+        raise
     finally:
         guard.close()
         session.close()
+
+
+def _follow(
+    session: requests.Session,
+    guard: Guard,
+    request: _Request,
+    *,
+    started: float,
+    max_bytes: int,
+    max_redirects: int,
+    redirects: list[str],
+) -> HttpResponse:
+    """The hop loop of send(): appends each followed URL to `redirects` as it goes."""
+    while True:
+        response = send_hop(
+            session, guard, request.method, request.url, request.headers, request.payload, hop=len(redirects)
+        )
+        location = _redirect_location(response) if max_redirects else None
+        if location is None:
+            return _final_response(
+                response, guard, request.url, started=started, max_bytes=max_bytes, redirects=redirects
+            )
+        response.close()  # the 3xx body is never read
+        # As browsers and requests do: percent-encode what servers leave raw in Location (spaces, UTF-8).
+        next_url = requote_uri(urljoin(request.url, location))
+        if len(redirects) >= max_redirects:
+            raise HttpError(
+                f"too many redirects ({len(redirects) + 1} > {max_redirects})",
+                kind="too_many_redirects",
+                extra={"redirects": [*redirects, next_url]},
+            )
+        _check_url(next_url, allow_private=guard.allow_private, kind="redirect_blocked")
+        request = request.redirected(next_url, response.status_code)
+        redirects.append(next_url)
+
+
+@dataclass(frozen=True)
+class _Request:
+    method: str
+    url: str
+    headers: dict[str, str | bytes]
+    payload: bytes | None
+
+    def redirected(self, next_url: str, status: int) -> _Request:
+        """The request of the next hop: user headers dropped across origins, method changed as browsers do."""
+        method, headers, payload = self.method, self.headers, self.payload
+        if not _same_origin(self.url, next_url):
+            headers = {}  # stays dropped for every later hop, even back to the first origin
+        if _becomes_get(status, method):
+            method = "GET"
+            payload = None
+            headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
+        return _Request(method, next_url, headers, payload)
+
+
+def _final_response(
+    response: requests.Response, guard: Guard, url: str, *, started: float, max_bytes: int, redirects: list[str]
+) -> HttpResponse:
+    elapsed_ms = int((time.monotonic() - started) * 1000)
+    try:
+        content, truncated = read_body(response, guard, max_bytes=max_bytes)
+    except HttpError as exc:
+        # The status line did arrive: callers such as webhooks may act on it.
+        exc.extra["status_code"] = response.status_code
+        raise
+    logger.debug(
+        "http send finished status=%s elapsed_ms=%s redirects=%s", response.status_code, elapsed_ms, len(redirects)
+    )
+    final = urlsplit(url)
+    is_https = final.scheme.lower() == "https"
+    final_port = final.port or netguard.DEFAULT_PORTS[final.scheme.lower()]
+    return HttpResponse(
+        status_code=response.status_code,
+        headers=ResponseHeaders(response.headers),
+        body=content,
+        body_truncated=truncated,
+        elapsed_ms=elapsed_ms,
+        url=url,
+        redirects=tuple(redirects),
+        tls_not_after=guard.not_after(final.hostname or "", final_port) if is_https else None,
+    )
 
 
 def _becomes_get(status: int, method: str) -> bool:
@@ -238,7 +315,7 @@ def _check_url(url: str, *, allow_private: bool, kind: str | None) -> None:
     except netguard.TargetRejected as exc:
         if kind is None:
             raise HttpError(exc.message, kind=exc.kind) from None
-        raise HttpError(f"Redirect to {url[:200]} refused: {exc.message}", kind=kind) from None
+        raise redirect_refused(url, exc.message) from None
 
 
 def _same_origin(first: str, second: str) -> bool:

@@ -49,11 +49,11 @@ def read_body(response: requests.Response, guard: Guard, *, max_bytes: int) -> t
 
 def _map_body_error(exc: Exception, guard: Guard) -> HttpError:
     if isinstance(exc, urllib3.exceptions.ReadTimeoutError):
-        return HttpError("The response body stalled.", kind="read_timeout")
+        return guard.read_timeout_error()
     if guard.expired:
         return HttpError(guard.deadline_message, kind="timeout")
     if isinstance(exc, urllib3.exceptions.SSLError):
         return HttpError(f"TLS error while reading the response: {short_reason(exc)}", kind="tls_error")
     if isinstance(exc, urllib3.exceptions.DecodeError):
-        return HttpError("The response body could not be decoded.", kind="invalid_response")
-    return HttpError(f"The connection broke while reading the response: {short_reason(exc)}", kind="connection_error")
+        return HttpError("the response body could not be decoded", kind="invalid_response")
+    return HttpError(f"the connection broke while reading the response: {short_reason(exc)}", kind="connection_error")

@@ -45,6 +45,30 @@ class HttpError(ApplicationError):
         return self.kind in TRANSIENT_KINDS
 
 
+def seconds_text(seconds: float) -> str:
+    """5.0 -> "5", 0.7 -> "0.7": durations in messages read as a person would write them."""
+    if abs(seconds - round(seconds)) < 0.05:
+        return str(round(seconds))
+    return f"{seconds:.1f}"
+
+
+def find_cause(exc: BaseException, kind: type[BaseException]) -> BaseException | None:
+    """The first exception of `kind` along the chain requests and urllib3 wrap around the real error."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, kind):
+            return current
+        seen.add(id(current))
+        following = getattr(current, "reason", None)
+        if not isinstance(following, BaseException):
+            following = current.__cause__ or current.__context__
+        if following is None and current.args and isinstance(current.args[0], BaseException):
+            following = current.args[0]
+        current = following
+    return None
+
+
 def short_reason(exc: BaseException) -> str:
     """The innermost cause, short: "Connection refused" rather than urllib3's pool and retry wrappers."""
     seen: set[int] = set()

@@ -12,19 +12,26 @@ from __future__ import annotations
 import functools
 import http.cookiejar
 import socket
+import ssl
+import warnings
 from collections.abc import Mapping
 from typing import Any, Final
 from urllib.parse import urlsplit
 
 import requests
+import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from core import netguard
-from core.http_errors import HttpError, short_reason
+from core.http_errors import HttpError, find_cause, seconds_text, short_reason
 from core.http_guard import Guard
+from core.http_tls import CertificateDates, describe_verify_failure
+
+# verify_tls=False is a per-monitor choice the user made; urllib3 would warn on every such check.
+warnings.filterwarnings("ignore", category=urllib3.exceptions.InsecureRequestWarning)
 
 USER_AGENT: Final = "Driftwatch/1.0 (+uptime monitor)"
 ACCEPT_ENCODING: Final = "gzip, deflate"
@@ -56,6 +63,9 @@ class _GuardedHTTPSConnection(_GuardedConnectionMixin, HTTPSConnection):
         self._guard.handshaking = True
         super().connect()
         self._guard.handshaking = False
+        # The certificate's dates, verified or not (binary_form works with CERT_NONE too).
+        der = self.sock.getpeercert(binary_form=True) if isinstance(self.sock, ssl.SSLSocket) else None
+        self._guard.record_certificate(self.server_hostname or self.host, self.port or 443, der)
 
 
 class _GuardedHTTPConnectionPool(HTTPConnectionPool):
@@ -112,8 +122,11 @@ class _GuardedAdapter(HTTPAdapter):
         cert: Any = None,
         proxies: Mapping[str, str] | None = None,
     ) -> requests.Response:
-        # Never a proxy, never verify=False, never a client certificate, whatever the caller passed.
-        return super().send(request, stream=stream, timeout=timeout, verify=True, cert=None, proxies=None)
+        # Never a proxy or a client certificate, whatever the caller passed; verification as the
+        # call's guard says. The guard (and this adapter, and its pools) lives for one send() call,
+        # so a verify_tls=False call never lends a connection to a verifying one (CVE-2024-35195).
+        verify_tls = self._guard.verify_tls
+        return super().send(request, stream=stream, timeout=timeout, verify=verify_tls, cert=None, proxies=None)
 
 
 class _Session(requests.Session):
@@ -157,38 +170,91 @@ def send_hop(
             url,
             headers=dict(headers),
             data=payload,
-            timeout=(min(CONNECT_TIMEOUT_SECONDS, remaining), remaining),
+            timeout=guard.hop_timeouts(remaining),
             allow_redirects=False,
             stream=True,
         )
     except HttpError as exc:
         if hop and exc.kind in ("blocked_address", "invalid_url"):
-            raise HttpError(f"Redirect to {url[:200]} refused: {exc.message}", kind="redirect_blocked") from None
+            raise redirect_refused(url, exc.message) from None
         raise
     except requests.RequestException as exc:
         raise _map_request_error(exc, guard, url, remaining) from None
     except OSError as exc:
         # requests lets a few plain OSErrors through, e.g. a missing CA bundle.
-        raise HttpError(f"Could not send the request: {short_reason(exc)}", kind="connection_error") from None
+        raise HttpError(f"could not send the request: {short_reason(exc)}", kind="connection_error") from None
+
+
+def redirect_refused(url: str, reason: str) -> HttpError:
+    return HttpError(f"redirect to a blocked address refused ({url[:200]}: {reason})", kind="redirect_blocked")
 
 
 def _map_request_error(exc: requests.RequestException, guard: Guard, url: str, remaining: float) -> HttpError:
-    host = urlsplit(url).hostname or url[:100]
-    connect_ms = int(min(CONNECT_TIMEOUT_SECONDS, remaining) * 1000)
+    parts = urlsplit(url)
+    host = parts.hostname or url[:100]
+    port = parts.port or netguard.DEFAULT_PORTS.get(parts.scheme.lower(), 80)
     if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return HttpError(f"Connecting to {host} timed out after {connect_ms} ms.", kind="connect_timeout")
+        connect = seconds_text(min(guard.connect_timeout, remaining))
+        return HttpError(f"timed out after {connect} s (connect)", kind="connect_timeout")
     if isinstance(exc, requests.exceptions.Timeout) and guard.handshaking and not guard.expired:
-        return HttpError(f"The TLS handshake with {host} timed out after {connect_ms} ms.", kind="tls_timeout")
+        return HttpError(f"TLS handshake timed out ({host})", kind="tls_timeout")
     if isinstance(exc, requests.exceptions.ReadTimeout):
-        return HttpError(f"{host} sent nothing for {int(remaining * 1000)} ms.", kind="read_timeout")
+        return guard.read_timeout_error()
     if guard.expired:
         return HttpError(guard.deadline_message, kind="timeout")
     if isinstance(exc, requests.exceptions.SSLError):
-        return HttpError(f"TLS error with {host}: {short_reason(exc)}", kind="tls_error")
+        return _tls_error(exc, guard, host, port)
     if isinstance(exc, requests.exceptions.InvalidHeader):
         return HttpError("A request header is not valid.", kind="invalid_request")
     if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema)):
         return HttpError("The URL is not valid.", kind="invalid_url")
     if isinstance(exc, requests.exceptions.ContentDecodingError):
-        return HttpError(f"The response of {host} could not be decoded.", kind="invalid_response")
-    return HttpError(f"Connection to {host} failed: {short_reason(exc)}", kind="connection_error")
+        return HttpError(f"the response of {host} could not be decoded", kind="invalid_response")
+    netloc = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    if find_cause(exc, ConnectionRefusedError):
+        return HttpError(f"connection refused by {netloc}", kind="connection_error")
+    if find_cause(exc, ConnectionResetError):
+        return HttpError(f"connection reset by {netloc}", kind="connection_error")
+    return HttpError(f"connection to {netloc} failed: {short_reason(exc)}", kind="connection_error")
+
+
+def _tls_error(exc: requests.RequestException, guard: Guard, host: str, port: int) -> HttpError:
+    failure = find_cause(exc, ssl.SSLCertVerificationError)
+    if not isinstance(failure, ssl.SSLCertVerificationError):
+        return HttpError(
+            f"TLS error with {host}: {short_reason(exc)}", kind="tls_error", extra={"tls_reason": "handshake"}
+        )
+    dates = _peek_certificate(guard, host, port) if failure.verify_code in (9, 10) else None
+    described = describe_verify_failure(failure, host=host, dates=dates)
+    extra: dict[str, Any] = {"tls_reason": described.reason}
+    if dates:
+        extra["tls_not_after"] = dates.not_after.isoformat()
+    return HttpError(described.message, kind="tls_error", extra=extra)
+
+
+def _peek_certificate(guard: Guard, host: str, port: int) -> CertificateDates | None:
+    """Dates of a certificate that failed verification: one more handshake, unverified, to the same pinned address.
+
+    The failed handshake leaves nothing to read the certificate from; the second one only reads
+    it, sends no request, and is bounded by 2 s and the call's deadline.
+    """
+    address = guard.pins.get((host.strip("[]").rstrip(".").lower(), port))
+    remaining = guard.remaining()
+    if address is None or remaining <= 0.1:
+        return None
+    is_name = address != host.strip("[]")
+    connection = _GuardedHTTPSConnection(
+        address,
+        port,
+        guard=guard,
+        timeout=min(2.0, remaining),
+        cert_reqs="CERT_NONE",
+        server_hostname=host.rstrip(".") if is_name else None,
+    )
+    try:
+        connection.connect()
+    except (OSError, HttpError, urllib3.exceptions.HTTPError):
+        return None
+    finally:
+        connection.close()
+    return guard.certificate_for(host, port)
