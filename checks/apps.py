@@ -8,6 +8,7 @@ class ChecksConfig(AppConfig):
     verbose_name = "Checks"
 
     def ready(self) -> None:
-        from checks import panels  # noqa: PLC0415
+        from checks import panels, panels_regions  # noqa: PLC0415
 
         panels.register()
+        panels_regions.register()

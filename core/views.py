@@ -12,6 +12,8 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from core.readiness import readiness_details
+
 logger = logging.getLogger(__name__)
 
 # A probe must answer quickly: an orchestrator gives it a few seconds at most.
@@ -30,7 +32,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @never_cache
 @require_GET
 def readyz(request: HttpRequest) -> JsonResponse:
-    """Database and broker reachable; 503 naming what failed otherwise."""
+    """Database and broker reachable; 503 naming what failed otherwise.
+
+    A 200 also carries what apps register in core.readiness (e.g. "regions": each region's queue
+    lag); those never make it 503, and any that reports trouble is named under "degraded".
+    """
     failed: list[str] = []
     try:
         with connection.cursor() as cursor:
@@ -45,7 +51,11 @@ def readyz(request: HttpRequest) -> JsonResponse:
         failed.append("broker")
     if failed:
         return JsonResponse({"status": "unavailable", "failed": failed}, status=503)
-    return JsonResponse({"status": "ok", "checks": {"database": "ok", "broker": "ok"}})
+    details, degraded = readiness_details()
+    payload: dict[str, object] = {"status": "ok", "checks": {"database": "ok", "broker": "ok"}, **details}
+    if degraded:
+        payload["degraded"] = degraded
+    return JsonResponse(payload)
 
 
 def _broker_check() -> None:
