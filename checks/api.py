@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from checks.selectors import RANGES, metrics_for_monitor, result_list_for_monitor
+from checks.selectors import RANGES, heartbeat_ping_list_for_monitor, metrics_for_monitor, result_list_for_monitor
 from core.api import Pagination, paginated_response
 from monitors.api import monitor_for
 
@@ -79,3 +79,26 @@ class MetricsDetailApi(APIView):
         filters.is_valid(raise_exception=True)
         metrics = metrics_for_monitor(monitor=monitor, range_name=filters.validated_data["range"])
         return Response(self.OutputSerializer(metrics).data)
+
+
+class HeartbeatPingListApi(APIView):
+    """The pings a heartbeat monitor received, newest first (read-only; any member may read)."""
+
+    pagination_class = Pagination
+
+    @extend_schema_serializer(component_name="HeartbeatPing")
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        kind = serializers.ChoiceField(choices=["success", "start", "fail"])
+        received_at = serializers.DateTimeField()
+        method = serializers.CharField()
+        remote_addr = serializers.IPAddressField(allow_null=True)
+        user_agent = serializers.CharField()
+        body = serializers.CharField(help_text="The first CHECKS_PING_BODY_BYTES of the request body.")
+        duration_ms = serializers.IntegerField(allow_null=True, help_text="Since the matching /start, if any.")
+
+    @extend_schema(responses=OutputSerializer(many=True))
+    def get(self, request: Request, monitor_id: int) -> Response:
+        monitor = monitor_for(request, monitor_id)
+        pings = heartbeat_ping_list_for_monitor(monitor=monitor)
+        return paginated_response(view=self, request=request, queryset=pings, serializer_class=self.OutputSerializer)

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from checks.models import CheckResult, StatusChange
+from checks.models import CheckResult, HeartbeatPing, StatusChange
 from monitors.models import Monitor
 
 # range name -> (length, bucket size of the series)
@@ -150,3 +150,11 @@ def status_change_monitor_ids_unprocessed(*, limit: int) -> list[int]:
 def status_change_list_unprocessed(*, monitor_id: int) -> QuerySet[StatusChange]:
     """One monitor's unprocessed StatusChange rows, oldest first."""
     return StatusChange.objects.filter(monitor_id=monitor_id, processed_at=None).order_by("created_at", "id")
+
+
+def heartbeat_ping_list_for_monitor(*, monitor: Monitor) -> QuerySet[HeartbeatPing]:
+    """The pings of one monitor (already fetched for the caller's organisation), newest first.
+
+    Read through heartbeatping_monitor_idx.
+    """
+    return HeartbeatPing.objects.filter(monitor=monitor).order_by("-received_at", "-id")

@@ -42,6 +42,7 @@ urlpatterns = [
     path("settings/", include("accounts.urls")),
     path("", include("accounts.urls_organizations")),
     path("", include("alerts.urls")),
+    path("", include("checks.urls")),
     path("", include("monitors.urls")),
 ]
 

@@ -64,7 +64,9 @@ NO_OBJECT_ID: dict[str, str] = {
     "token": (
         "organizations:invitation-accept: the secret token of an emailed invitation link is the "
         "credential itself (256 random bits, stored hashed); it names no object a caller could "
-        "guess, and accepting is covered by the invitation tests"
+        "guess, and accepting is covered by the invitation tests; checks:ping-*: a heartbeat monitor's "
+        "ping token (a random UUID) is the credential of an unauthenticated endpoint that answers only "
+        "OK or 404 (checks/tests/test_heartbeats.py)"
     ),
 }
 
@@ -131,6 +133,19 @@ def _result(owner: User, made: Made) -> models.Model:
     )
 
 
+def _heartbeat_ping(owner: User, made: Made) -> models.Model:
+    from checks.models import HeartbeatPing  # noqa: PLC0415
+
+    monitor = made.get("monitor") or _monitor(owner, made)
+    return HeartbeatPing.objects.create(
+        monitor=monitor,
+        received_at=timezone.now() - timedelta(seconds=next(_serial)),
+        remote_addr="127.0.0.1",
+        user_agent=f"{_tag(owner)}'s cron",
+        body=f"{_tag(owner)}'s backup log",
+    )
+
+
 def _api_key(owner: User, made: Made) -> models.Model:
     return api_key_create(
         organization=organization_of(owner),
@@ -170,6 +185,7 @@ FACTORIES: dict[str, Callable[[User, Made], models.Model]] = {
     "channel": _channel,
     "incident": _incident,
     "result": _result,
+    "heartbeat_ping": _heartbeat_ping,
     "api_key": _api_key,
     "invitation": _invitation,
     "membership": _membership,

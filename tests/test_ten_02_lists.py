@@ -18,7 +18,7 @@ from django.test import Client
 
 from accounts.models import ApiKey, AuditEvent, Invitation, Membership, Organization, User
 from alerts.models import Channel, Incident
-from checks.models import CheckResult
+from checks.models import CheckResult, HeartbeatPing
 from conftest import organization_of
 from monitors.models import Monitor
 from tests.isolation import FACTORIES, MARKER, api_routes, html_routes
@@ -37,6 +37,7 @@ EXPECTED: dict[str, Callable[[Organization, User], QuerySet[Any]]] = {
     "accounts-api:organization-list": lambda org, user: Organization.objects.filter(memberships__user=user),
     # Nested under the caller's own monitor (its id in the path).
     "checks-api:result-list": lambda org, user: CheckResult.objects.filter(monitor__organization=org),
+    "checks-api:heartbeat-ping-list": lambda org, user: HeartbeatPing.objects.filter(monitor__organization=org),
 }
 PER_ORG = 3
 

@@ -48,6 +48,12 @@ NOT_ORGANISATION_DATA: dict[str, str] = {
     "organizations:organization-create": "makes a new organisation that the caller owns",
     "organizations:organization-switch": "changes which of the caller's organisations the session acts for",
     "organizations:invitation-accept": "joins another organisation with a secret emailed token",
+    # A heartbeat's ping URL takes no session: its random token is the credential (checks/tests/test_heartbeats.py).
+    **{
+        f"checks:ping-{kind}{slash}": "a job's unauthenticated heartbeat ping; no session or role applies"
+        for kind in ("success", "start", "fail")
+        for slash in ("", "-slash")
+    },
 }
 # Forms a viewer may see: posting them changes nothing of the organisation's.
 ALLOWED_FORM_TARGETS = set(NOT_ORGANISATION_DATA) | {"account_logout", "account_login"}

@@ -347,6 +347,7 @@ CELERY_BEAT_SCHEDULE = {
     "dispatch-due-checks": {"task": "checks.dispatch_due_checks", "schedule": 1.0, "options": {"expires": 5}},
     "sweep-status-changes": {"task": "alerts.process_status_changes", "schedule": 15.0, "options": {"expires": 30}},
     "sweep-notifications": {"task": "alerts.sweep_notifications", "schedule": 30.0, "options": {"expires": 60}},
+    "check-heartbeats": {"task": "checks.check_heartbeats", "schedule": 30.0, "options": {"expires": 60}},
     "probe-regions": {"task": "checks.probe_regions", "schedule": 30.0, "options": {"expires": 30}},
 }
 
@@ -359,7 +360,13 @@ CHECK_REGIONS = env.list("CHECK_REGIONS", default=[CHECK_REGION])
 METRICS_TOKEN = env("METRICS_TOKEN", default="")
 CHECKS_MAX_BODY_BYTES = env.int("CHECKS_MAX_BODY_BYTES", default=1024 * 1024)
 CHECKS_MAX_REDIRECTS = env.int("CHECKS_MAX_REDIRECTS", default=5)
+# A PEM bundle of extra CAs the TLS probe trusts besides the system ones (a private CA; the tests).
+CHECKS_EXTRA_CA_FILE = env("CHECKS_EXTRA_CA_FILE", default="")
 CHECKS_DISPATCH_BATCH = env.int("CHECKS_DISPATCH_BATCH", default=500)
+# Heartbeat pings: the first N bytes of a ping's body are kept; pings per token and per client address.
+CHECKS_PING_BODY_BYTES = env.int("CHECKS_PING_BODY_BYTES", default=10_000)
+CHECKS_PINGS_PER_TOKEN = env("CHECKS_PINGS_PER_TOKEN", default="60/m")
+CHECKS_PINGS_PER_IP = env("CHECKS_PINGS_PER_IP", default="600/m")
 # First pause before retrying a failed probe inside one run; doubles per retry, ±20 % jitter.
 CHECKS_RETRY_BASE_MS = env.int("CHECKS_RETRY_BASE_MS", default=500)
 ALERTS_WEBHOOK_TIMEOUT_MS = env.int("ALERTS_WEBHOOK_TIMEOUT_MS", default=15_000)
