@@ -28,3 +28,33 @@ def run_check_task(monitor_id: int, due_at: str, region: str | None = None) -> i
     if monitor is None:
         return None  # deleted or paused after it was queued
     return check_execute(monitor=monitor, due_at=datetime.fromisoformat(due_at), region=region).id
+
+
+@shared_task(name="checks.check_heartbeats", ignore_result=True, soft_time_limit=25, time_limit=30)
+def check_heartbeats_task() -> int:
+    """Run by beat every 30 s: record a failed result for each heartbeat monitor past its deadline."""
+    from django.utils import timezone  # noqa: PLC0415
+
+    from checks.services_heartbeats import heartbeats_check_overdue  # noqa: PLC0415
+
+    return heartbeats_check_overdue(now=timezone.now())
+
+
+@shared_task(name="checks.probe_regions", ignore_result=True, soft_time_limit=20, time_limit=30)
+def probe_regions_task() -> list[str]:
+    """Run by beat every 30 s: send a queue-lag probe to each region (checks.region_lag)."""
+    from django.utils import timezone  # noqa: PLC0415
+
+    from checks.region_lag import region_probes_send  # noqa: PLC0415
+
+    return region_probes_send(now=timezone.now())
+
+
+@shared_task(name="checks.region_probe", ignore_result=True, soft_time_limit=10, time_limit=20)
+def region_probe_task(region: str, sent_at: str) -> None:
+    """Runs on the region's own queue: record how long this message waited there."""
+    from django.utils import timezone  # noqa: PLC0415
+
+    from checks.region_lag import region_probe_record  # noqa: PLC0415
+
+    region_probe_record(region=region, sent_at=datetime.fromisoformat(sent_at), now=timezone.now())
