@@ -176,3 +176,39 @@ def test_monitor_page_shows_the_regions_panel(client, alice, monitor, http_targe
     assert 'id="regions-panel"' in page
     assert "1,234 ms" in page
     assert "lagging" in page  # us's probe has waited two minutes
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_regions_reporting_at_once_are_ordered_by_the_monitor_lock(alice, http_target) -> None:
+    """Three regions' results of each slot land concurrently; the row lock keeps every count, one flip to DOWN."""
+    import threading
+
+    from django.db import connection
+
+    monitor = make_monitor(organization=organization_of(alice), url=http_target.url, regions=REGIONS, retries=0)
+    http_target.set_reply(status=500, delay_seconds=0.1)
+    start = timezone.now()
+    errors: list[BaseException] = []
+
+    def run(region: str, due) -> None:  # noqa: ANN001
+        try:
+            check_execute(monitor=Monitor.objects.get(id=monitor.id), due_at=due, region=region, sleep=no_sleep)
+        except BaseException as exc:  # noqa: BLE001 - surfaced below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    for n in range(3):
+        threads = [threading.Thread(target=run, args=(r, start + timedelta(seconds=60 * n))) for r in REGIONS]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+    assert errors == []
+    assert set(MonitorRegionState.objects.filter(monitor=monitor).values_list("consecutive_failures", flat=True)) == {3}
+    monitor.refresh_from_db()
+    assert monitor.state == "down"
+    assert list(StatusChange.objects.filter(monitor=monitor).values_list("old_state", "new_state")) == [
+        ("pending", "down")
+    ]
