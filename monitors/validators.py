@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from core.http import RESERVED_HEADERS
+from core.net import guarded_resolver
 from core.netguard import TargetRejected, validate_target_url
 
 MAX_HEADERS = 50
@@ -123,3 +124,17 @@ def validate_regions(regions: Any) -> None:
         if region not in settings.CHECK_REGIONS:
             served = ", ".join(settings.CHECK_REGIONS)
             raise ValidationError(f"No worker runs checks for region {region!r} (regions: {served}).", code="unknown")
+
+
+def validate_dns_resolver(value: str) -> None:
+    """A DNS monitor's resolver: blank (the system's), "ip", "ip:port", "v6", "[v6]" or "[v6]:port".
+
+    An IP address only, checked by the network guard like any target (private ones need
+    ALLOW_PRIVATE_TARGETS, link-local and metadata ones are always refused).
+    """
+    if not value.strip():
+        return
+    try:
+        guarded_resolver(value)
+    except TargetRejected as exc:
+        raise ValidationError(exc.message, code=exc.kind) from exc

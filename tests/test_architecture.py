@@ -23,6 +23,9 @@ HTTP_CLIENT_MODULES = frozenset(
 FORBIDDEN_CALLS = frozenset({"socket.create_connection"})
 # The outbound path (core/http.py and the two modules it is split into); an exact list, never a prefix.
 HTTP_CLIENT_OWNERS = frozenset({"core.http", "core.http_transport", "core.http_body"})
+# May open raw TCP connections (the tcp and tls probes) but import no HTTP client: core/net.py
+# dials only an address core.netguard checked. An exact list, never a prefix.
+RAW_SOCKET_OWNERS = frozenset({"core.net"})
 
 
 # --- reading modules ------------------------------------------------------------------------------
@@ -95,13 +98,14 @@ def http_client_violations(source: str, module: str) -> list[str]:
     """Imports of HTTP client libraries and calls of socket.create_connection outside HTTP_CLIENT_OWNERS."""
     if module in HTTP_CLIENT_OWNERS:
         return []
+    calls = frozenset() if module in RAW_SOCKET_OWNERS else FORBIDDEN_CALLS
     found: set[str] = set()
     for line, name in imported_modules(source, module):
-        hit = _matches(name, HTTP_CLIENT_MODULES) or _matches(name, FORBIDDEN_CALLS)
+        hit = _matches(name, HTTP_CLIENT_MODULES) or _matches(name, calls)
         if hit:
             found.add(f"{module}:{line} imports {name}")
     for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Attribute) and _dotted(node) in FORBIDDEN_CALLS:
+        if isinstance(node, ast.Attribute) and _dotted(node) in calls:
             found.add(f"{module}:{node.lineno} uses {_dotted(node)}")
     return sorted(found)
 
@@ -163,6 +167,15 @@ def test_http_client_rule_holds_next_to_the_owners(module: str) -> None:
     assert http_client_violations("import requests\nimport urllib3", module)
 
 
+def test_raw_socket_rule_lets_core_net_connect_and_nothing_more() -> None:
+    connect = "import socket\nsocket.create_connection(('192.0.2.1', 80))"
+    assert http_client_violations(connect, "core.net") == []
+    assert http_client_violations("import requests", "core.net")
+    assert http_client_violations("from http.client import HTTPConnection", "core.net")
+    for module in ("core.netguard", "core.net_extra", "checks.probes.tcp", "checks.probes.tls"):
+        assert http_client_violations(connect, module)
+
+
 def test_ssrf_11_only_core_http_imports_http_clients() -> None:
     violations: list[str] = []
     files = list(python_files(skip_tests_and_migrations=True))
@@ -170,7 +183,7 @@ def test_ssrf_11_only_core_http_imports_http_clients() -> None:
         violations += http_client_violations(path.read_text(encoding="utf-8"), module_name(path))
 
     assert ROOT / "core" / "http.py" in files  # the walk sees the real tree
-    assert HTTP_CLIENT_OWNERS <= {module_name(path) for path in files}  # no stale name left on the list
+    assert HTTP_CLIENT_OWNERS | RAW_SOCKET_OWNERS <= {module_name(path) for path in files}  # no stale names
     assert violations == [], f"HTTP clients outside {sorted(HTTP_CLIENT_OWNERS)}:\n" + "\n".join(violations)
 
 

@@ -8,11 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from checks.probes.dns import probe_dns
 from checks.probes.http import probe_http
 from checks.probes.outcome import ProbeOutcome
+from checks.probes.ping import probe_ping
+from checks.probes.tcp import probe_tcp
+from checks.probes.tls import probe_tls
 from monitors.models import Monitor
 
-PROBES: dict[str, Callable[[Monitor], ProbeOutcome]] = {Monitor.Kind.HTTP: probe_http}
+PROBES: dict[str, Callable[[Monitor], ProbeOutcome]] = {
+    Monitor.Kind.HTTP: probe_http,
+    Monitor.Kind.TCP: probe_tcp,
+    Monitor.Kind.PING: probe_ping,
+    Monitor.Kind.DNS: probe_dns,
+    Monitor.Kind.TLS: probe_tls,
+}
 
 
 def probe(monitor: Monitor) -> ProbeOutcome:
