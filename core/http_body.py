@@ -55,5 +55,5 @@ def _map_body_error(exc: Exception, guard: Guard) -> HttpError:
     if isinstance(exc, urllib3.exceptions.SSLError):
         return HttpError(f"TLS error while reading the response: {short_reason(exc)}", kind="tls_error")
     if isinstance(exc, urllib3.exceptions.DecodeError):
-        return HttpError("the response body could not be decoded", kind="invalid_response")
+        return HttpError(f"the response body could not be decoded ({short_reason(exc)})", kind="invalid_response")
     return HttpError(f"the connection broke while reading the response: {short_reason(exc)}", kind="connection_error")
