@@ -30,14 +30,14 @@ v4only.example.test.   60  IN A     10.0.0.1
 class DnsServer:
     """Serves ZONE (or another zone text) over UDP; counts the queries it got."""
 
-    def __init__(self, zone: str = ZONE) -> None:
+    def __init__(self, zone: str = ZONE, host: str = "127.0.0.1") -> None:
         self.records = RR.fromZone(zone)
         self.queries = 0
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
+        self.sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind((host, 0))
         self.sock.settimeout(0.2)
         self.port: int = self.sock.getsockname()[1]
-        self.address = f"127.0.0.1:{self.port}"
+        self.address = f"[{host}]:{self.port}" if ":" in host else f"{host}:{self.port}"
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, name="test-dns", daemon=True)
 
@@ -78,8 +78,9 @@ class DnsServer:
 
 
 @contextmanager
-def dns_server(zone: str = ZONE) -> Iterator[DnsServer]:
-    server = DnsServer(zone).start()
+def dns_server(zone: str = ZONE, host: str = "127.0.0.1") -> Iterator[DnsServer]:
+    """A running DnsServer on `host` (127.0.0.1 or ::1) and a free port."""
+    server = DnsServer(zone, host).start()
     try:
         yield server
     finally:

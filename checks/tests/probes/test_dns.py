@@ -51,6 +51,13 @@ def test_dns_each_record_type_answers(server: DnsServer, host: str, record_type:
     assert outcome.latency_ms is not None
 
 
+def test_dns_resolver_on_ipv6_loopback_with_a_port() -> None:
+    with dns_server(host="::1") as running:
+        outcome = probe_dns(dns(running, "www.example.test", "AAAA", ["2606:2800:220:1:248:1893:25c8:1946"]))
+    assert outcome.ok, outcome.error
+    assert outcome.details["resolver"] == f"resolver [::1]:{running.port}"
+
+
 def test_dns_a_query_follows_a_cname(server: DnsServer) -> None:
     outcome = probe_dns(dns(server, "alias.example.test", "A", ["93.184.216.34"]))
     assert outcome.ok, outcome.error
