@@ -45,6 +45,12 @@ def apply_result(*, monitor_id: int, result: CheckResult, outcome: ProbeOutcome)
     monitor = Monitor.objects.select_for_update().get(id=monitor_id)
     if monitor.paused:
         return None  # paused while the probe ran: keep the result, leave the state alone
+    if monitor.state == PENDING and monitor.state_changed_at is not None:
+        # Resumed (monitor_update sets PENDING and zero counts): counts from before the pause
+        # start over, so a region that was failing then needs K new failures to fail again.
+        MonitorRegionState.objects.filter(monitor=monitor, last_result_at__lt=monitor.state_changed_at).update(
+            state=PENDING, consecutive_failures=0, consecutive_successes=0
+        )
     region_row, _ = MonitorRegionState.objects.get_or_create(monitor=monitor, region=result.region)
     if region_row.last_due_at is not None and result.due_at < region_row.last_due_at:
         return None

@@ -212,3 +212,20 @@ def test_regions_reporting_at_once_are_ordered_by_the_monitor_lock(alice, http_t
     assert list(StatusChange.objects.filter(monitor=monitor).values_list("old_state", "new_state")) == [
         ("pending", "down")
     ]
+
+
+def test_counts_start_over_after_a_pause(monitor, http_target) -> None:
+    from monitors.services import monitor_update
+
+    start = timezone.now()
+    for n in range(2):
+        run_slot(monitor, http_target, start + timedelta(seconds=60 * n), {"eu": 500, "us": 500, "ap": 200})
+    monitor.refresh_from_db()
+    assert monitor.state == "down"
+    monitor_update(monitor=monitor, paused=True)
+    monitor = monitor_update(monitor=Monitor.objects.get(id=monitor.id), paused=False)
+    assert monitor.state == "pending"
+    run_slot(monitor, http_target, start + timedelta(seconds=120), {"eu": 500, "us": 500, "ap": 200})
+    monitor.refresh_from_db()
+    assert monitor.state == "up"  # one failure per region since the resume: not confirmed yet
+    assert states(monitor) == {"eu": "pending", "us": "pending", "ap": "up"}
