@@ -58,3 +58,17 @@ def maintenance_window_active_for(*, monitor: Monitor, now: datetime) -> Mainten
         if window_active(window, now):
             return window
     return None
+
+
+def maintenance_window_list_for_organization(*, organization: Organization) -> QuerySet[MaintenanceWindow]:
+    """The organisation's maintenance windows by name, each with its monitor (if any)."""
+    return MaintenanceWindow.objects.filter(organization=organization).select_related("monitor").order_by("name", "id")
+
+
+def maintenance_window_get(*, organization: Organization, maintenance_window_id: int) -> MaintenanceWindow | None:
+    """The organisation's window, or None (callers answer 404 for another tenant's id)."""
+    return (
+        MaintenanceWindow.objects.filter(organization=organization, id=maintenance_window_id)
+        .select_related("monitor", "organization")
+        .first()
+    )

@@ -51,6 +51,7 @@ KWARG_KINDS: dict[str, str] = {
     "invitation_id": "invitation",
     "audit_event_id": "audit_event",
     "result_id": "result",
+    "maintenance_window_id": "maintenance_window",
 }
 # Generic kwarg names (`pk`) mean different things on different routes: classified per route.
 ROUTE_KINDS: dict[str, dict[str, str]] = {
@@ -146,6 +147,21 @@ def _heartbeat_ping(owner: User, made: Made) -> models.Model:
     )
 
 
+def _maintenance_window(owner: User, made: Made) -> models.Model:
+    from monitors.services_maintenance import maintenance_window_create  # noqa: PLC0415
+
+    now = timezone.now()
+    return maintenance_window_create(
+        organization=organization_of(owner),
+        actor=_actor(owner),
+        name=f"{_tag(owner)}'s deploy {next(_serial)}",
+        monitor=made.get("monitor"),
+        recurrence="once",
+        starts_at=now + timedelta(days=1),
+        ends_at=now + timedelta(days=1, hours=1),
+    )
+
+
 def _api_key(owner: User, made: Made) -> models.Model:
     return api_key_create(
         organization=organization_of(owner),
@@ -186,6 +202,7 @@ FACTORIES: dict[str, Callable[[User, Made], models.Model]] = {
     "incident": _incident,
     "result": _result,
     "heartbeat_ping": _heartbeat_ping,
+    "maintenance_window": _maintenance_window,
     "api_key": _api_key,
     "invitation": _invitation,
     "membership": _membership,

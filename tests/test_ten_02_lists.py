@@ -20,7 +20,7 @@ from accounts.models import ApiKey, AuditEvent, Invitation, Membership, Organiza
 from alerts.models import Channel, Incident
 from checks.models import CheckResult, HeartbeatPing
 from conftest import organization_of
-from monitors.models import Monitor
+from monitors.models import MaintenanceWindow, Monitor
 from tests.isolation import FACTORIES, MARKER, api_routes, html_routes
 
 pytestmark = pytest.mark.django_db
@@ -28,6 +28,7 @@ pytestmark = pytest.mark.django_db
 # List route -> the ids it must show to a member of `organization` (user: the caller).
 EXPECTED: dict[str, Callable[[Organization, User], QuerySet[Any]]] = {
     "monitors-api:monitor-list": lambda org, user: Monitor.objects.filter(organization=org),
+    "monitors-api:maintenance-window-list": lambda org, user: MaintenanceWindow.objects.filter(organization=org),
     "alerts-api:channel-list": lambda org, user: Channel.objects.filter(organization=org),
     "alerts-api:incident-list": lambda org, user: Incident.objects.filter(monitor__organization=org),
     "accounts-api:api-key-list": lambda org, user: ApiKey.objects.filter(organization=org),
