@@ -298,3 +298,9 @@ def test_monitor_page_of_an_http_monitor_has_no_heartbeat_panel(alice) -> None: 
     client = Client()
     client.force_login(alice)
     assert 'id="heartbeat-panel"' not in client.get(f"/monitors/{http.id}/").content.decode()
+
+
+def test_no_probe_exists_for_heartbeat_monitors() -> None:
+    from checks.probes import PROBES  # noqa: PLC0415
+
+    assert Monitor.Kind.HEARTBEAT not in PROBES
