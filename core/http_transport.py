@@ -13,7 +13,6 @@ import functools
 import http.cookiejar
 import socket
 import ssl
-import warnings
 from collections.abc import Mapping
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -24,14 +23,12 @@ from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.util.ssl_match_hostname import CertificateError
 
 from core import netguard
 from core.http_errors import HttpError, find_cause, seconds_text, short_reason
 from core.http_guard import Guard
 from core.http_tls import CertificateDates, describe_verify_failure
-
-# verify_tls=False is a per-monitor choice the user made; urllib3 would warn on every such check.
-warnings.filterwarnings("ignore", category=urllib3.exceptions.InsecureRequestWarning)
 
 USER_AGENT: Final = "Driftwatch/1.0 (+uptime monitor)"
 ACCEPT_ENCODING: Final = "gzip, deflate"
@@ -74,6 +71,13 @@ class _GuardedHTTPConnectionPool(HTTPConnectionPool):
 
 class _GuardedHTTPSConnectionPool(HTTPSConnectionPool):
     ConnectionCls = _GuardedHTTPSConnection
+
+    def _validate_conn(self, conn: Any) -> None:
+        # urllib3's version, minus the InsecureRequestWarning: verify_tls=False is the monitor's
+        # explicit choice, and a warning per check would only flood the worker's log.
+        HTTPConnectionPool._validate_conn(self, conn)
+        if conn.is_closed:
+            conn.connect()
 
 
 class _GuardedAdapter(HTTPAdapter):
@@ -219,6 +223,9 @@ def _map_request_error(exc: requests.RequestException, guard: Guard, url: str, r
 
 
 def _tls_error(exc: requests.RequestException, guard: Guard, host: str, port: int) -> HttpError:
+    if find_cause(exc, CertificateError):  # urllib3 matches the name itself when given assert_hostname
+        message = f"certificate does not match {host} (hostname mismatch)"
+        return HttpError(message, kind="tls_error", extra={"tls_reason": "hostname_mismatch"})
     failure = find_cause(exc, ssl.SSLCertVerificationError)
     if not isinstance(failure, ssl.SSLCertVerificationError):
         return HttpError(
