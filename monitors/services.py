@@ -11,42 +11,56 @@ from django.utils import timezone
 
 from accounts.models import Organization
 from accounts.services import Actor, audit_record
+from monitors.kinds import ALL_FIELDS, KIND_DEFAULTS
 from monitors.models import Monitor
+from monitors.validators import is_secret_mask
 
 logger = logging.getLogger(__name__)
 
-EDITABLE_FIELDS = (
-    "name",
-    "regions",
-    "url",
-    "method",
-    "headers",
-    "body",
-    "expected_status",
-    "keyword",
-    "interval_seconds",
-    "timeout_seconds",
-    "paused",
-    "track_contract",
-    "failure_threshold",
-    "recovery_threshold",
-)
+# Every field a user may set; which of them a monitor uses depends on its kind (monitors.kinds).
+EDITABLE_FIELDS = ALL_FIELDS
+
+
+def _check_fields(fields: dict[str, Any]) -> None:
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown monitor fields: {sorted(unknown)}")
+
+
+def _tidy_for_kind(monitor: Monitor) -> None:
+    """Clear what the monitor's kind does not use: no URL outside http, no stored credential without auth."""
+    if monitor.kind != Monitor.Kind.HTTP:
+        monitor.url = ""
+    if monitor.kind != Monitor.Kind.HTTP or monitor.auth_kind == Monitor.AuthKind.NONE:
+        monitor.auth_secret = ""
 
 
 def monitor_create(
     *, organization: Organization, actor: Actor | None = None, now: datetime | None = None, **fields: Any
 ) -> Monitor:
-    """Create a monitor; its first check is due at once. Fields are already validated."""
-    unknown = set(fields) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise TypeError(f"unknown monitor fields: {sorted(unknown)}")
+    """Create a monitor; its first check is due at once. Fields are already validated.
+
+    A heartbeat monitor gets failure_threshold=1 unless given (one late ping pages).
+    """
+    _check_fields(fields)
+    kind = fields.get("kind", Monitor.Kind.HTTP)
+    for name, value in KIND_DEFAULTS.get(kind, {}).items():
+        if fields.get(name) is None:
+            fields[name] = value
     monitor = Monitor(organization=organization, next_check_at=now or timezone.now(), **fields)
+    _tidy_for_kind(monitor)
     if monitor.paused:
         monitor.state = Monitor.State.PAUSED
     with transaction.atomic():
         monitor.save()
-        audit_record(organization=organization, actor=actor, action="monitor.created", target=monitor)
-    logger.info("monitor created monitor=%s organization=%s", monitor.id, organization.id)
+        audit_record(
+            organization=organization,
+            actor=actor,
+            action="monitor.created",
+            target=monitor,
+            data={"kind": monitor.kind},
+        )
+    logger.info("monitor created monitor=%s organization=%s kind=%s", monitor.id, organization.id, monitor.kind)
     return monitor
 
 
@@ -55,19 +69,23 @@ def monitor_update(
 ) -> Monitor:
     """Change a monitor. Resuming a paused monitor makes it pending and due at once.
 
-    The audit row names the fields whose value changed, never the values (headers and
-    bodies often hold credentials).
+    `auth_secret` is write-only: left out, blank or the mask (validators.SECRET_MASK), the stored
+    one stays. The audit row names the fields whose value changed, never the values (headers,
+    bodies and secrets often hold credentials).
     """
-    unknown = set(fields) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise TypeError(f"unknown monitor fields: {sorted(unknown)}")
+    _check_fields(fields)
+    secret = fields.get("auth_secret")
+    if secret is not None and (not secret or is_secret_mask(secret)):
+        del fields["auth_secret"]
     now = now or timezone.now()
     with transaction.atomic():
         monitor = Monitor.objects.select_for_update().get(id=monitor.id)
         was_paused = monitor.paused
-        changed = sorted(name for name, value in fields.items() if getattr(monitor, name) != value)
+        before = {name: getattr(monitor, name) for name in EDITABLE_FIELDS}
         for name, value in fields.items():
             setattr(monitor, name, value)
+        _tidy_for_kind(monitor)
+        changed = sorted(name for name in EDITABLE_FIELDS if getattr(monitor, name) != before[name])
         if monitor.paused and not was_paused:
             monitor.state = Monitor.State.PAUSED
             monitor.state_changed_at = now
@@ -86,7 +104,7 @@ def monitor_update(
             target=monitor,
             data={"fields": changed},
         )
-    logger.info("monitor updated monitor=%s fields=%s", monitor.id, ",".join(sorted(fields)))
+    logger.info("monitor updated monitor=%s fields=%s", monitor.id, ",".join(changed))
     return monitor
 
 

@@ -24,12 +24,27 @@ from accounts.roles import Permission
 from accounts.selectors import organization_get_for_request
 from accounts.services import actor_for_request
 from monitors.forms import MonitorForm
+from monitors.kinds import ping_url, target_label
 from monitors.models import Monitor
 from monitors.panels import dashboard_columns, detail_panels
 from monitors.selectors import monitor_get, monitor_list_for_organization
 from monitors.services import monitor_create, monitor_delete, monitor_update
 
 logger = logging.getLogger(__name__)
+
+
+# Which kinds use each group of the monitor form (monitor_form.html; monitor_form.js hides the rest).
+KIND_GROUPS = {
+    "http": "http",
+    "host": "tcp ping dns tls",
+    "port": "tcp tls",
+    "ping": "ping",
+    "dns": "dns",
+    "tls": "tls",
+    "heartbeat": "heartbeat",
+    "schedule": "http tcp ping dns tls",
+    "latency": "http tcp ping dns",
+}
 
 
 class RequestOrganization:
@@ -82,7 +97,9 @@ class DashboardView(RequestOrganization, LoginRequiredMixin, TemplateView):
             monitors = list(monitor_list_for_organization(organization=self.organization))
         columns = dashboard_columns(monitors)
         context["organization"] = self.organization
-        context["rows"] = [{"monitor": monitor, **columns.get(monitor.id, {})} for monitor in monitors]
+        context["rows"] = [
+            {"monitor": monitor, "target": target_label(monitor), **columns.get(monitor.id, {})} for monitor in monitors
+        ]
         context["state_counts"] = _state_counts(monitors)
         return context
 
@@ -96,11 +113,17 @@ class MonitorCreateView(MonitorFormPermissionMixin, OrganizationMixin, FormView)
     template_name = "monitors/monitor_form.html"
     form_class = MonitorForm
 
+    def get_initial(self) -> dict[str, Any]:
+        return MonitorForm.initial_for_new()
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(**kwargs) | {"kind_groups": KIND_GROUPS}
+
     def form_valid(self, form: MonitorForm) -> HttpResponse:
         if self.organization is None:
             raise Http404("No organisation.")
         monitor = monitor_create(
-            organization=self.organization, actor=actor_for_request(self.request), **form.cleaned_data
+            organization=self.organization, actor=actor_for_request(self.request), **form.monitor_fields()
         )
         messages.success(self.request, f"Monitor “{monitor.name}” created. Its first check runs shortly.")
         return redirect("monitors:monitor-detail", pk=monitor.id)
@@ -112,6 +135,8 @@ class MonitorDetailView(MonitorMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["monitor"] = self.monitor
+        context["target"] = target_label(self.monitor)
+        context["ping_url"] = ping_url(self.monitor) if self.monitor.kind == Monitor.Kind.HEARTBEAT else ""
         context["panels"] = detail_panels(self.monitor)
         return context
 
@@ -123,13 +148,17 @@ class MonitorEditView(MonitorFormPermissionMixin, MonitorMixin, FormView):
     def get_initial(self) -> dict[str, Any]:
         return MonitorForm.initial_from_monitor(self.monitor)
 
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return super().get_form_kwargs() | {"monitor": self.monitor}
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["monitor"] = self.monitor
+        context["kind_groups"] = KIND_GROUPS
         return context
 
     def form_valid(self, form: MonitorForm) -> HttpResponse:
-        monitor = monitor_update(monitor=self.monitor, actor=actor_for_request(self.request), **form.cleaned_data)
+        monitor = monitor_update(monitor=self.monitor, actor=actor_for_request(self.request), **form.monitor_fields())
         messages.success(self.request, f"Monitor “{monitor.name}” saved.")
         return redirect("monitors:monitor-detail", pk=monitor.id)
 
