@@ -64,6 +64,12 @@ class MonitorAdminForm(forms.ModelForm):
         model = Monitor
         fields = tuple(name for name in EDITABLE_FIELDS if name != "auth_secret")
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.kind != Monitor.Kind.HTTP:  # declared fields are there whatever the fieldsets say
+            for name in ("url", "new_auth_secret"):
+                self.fields.pop(name, None)
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         for name, rules in FIELD_RULES.items():
