@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from checks.models import CheckResult, HeartbeatPing, RegionStatus, StatusChange
+from checks.models import CheckResult, HeartbeatPing, MonitorRegionState, RegionStatus, StatusChange
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -60,3 +60,11 @@ class HeartbeatPingAdmin(ReadOnlyAdmin):
 @admin.register(RegionStatus)
 class RegionStatusAdmin(ReadOnlyAdmin):
     list_display = ("region", "probe_sent_at", "consumed_at", "lag_ms")
+
+
+@admin.register(MonitorRegionState)
+class MonitorRegionStateAdmin(ReadOnlyAdmin):
+    list_display = ("monitor", "region", "state", "consecutive_failures", "consecutive_successes", "last_result_at")
+    search_fields = ("monitor__name", "region")
+    list_select_related = ("monitor",)
+    raw_id_fields = ("monitor",)
