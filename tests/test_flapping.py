@@ -137,10 +137,6 @@ def test_outage_inside_maintenance_opens_no_incident_and_one_after_the_window(al
     assert len(incidents(monitor)) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="alerts.services.outbox resolves an incident only on new_state == 'up'; down -> degraded leaves it open",
-)
 def test_recovery_into_degraded_resolves_the_incident(alice, target) -> None:
     monitor = make_monitor(organization=organization_of(alice), url=target.url, degraded_latency_ms=100)
     start = timezone.now()

@@ -19,7 +19,9 @@ from monitors.models import Monitor
 
 logger = logging.getLogger(__name__)
 
-DOWN, UP = "down", "up"
+DOWN, UP, DEGRADED = "down", "up", "degraded"
+# Back from DOWN, even if slow: the outage is over (DEGRADED itself never pages).
+RECOVERED = frozenset({UP, DEGRADED})
 BATCH_SIZE = 500
 
 
@@ -64,7 +66,7 @@ def _handle(*, change: StatusChange, monitor: Monitor) -> None:
         )
         logger.info("incident opened incident=%s monitor=%s", incident.id, monitor.id)
         notifications_create(status_change=change, incident=incident, event=EVENT_DOWN)
-    elif change.new_state == UP and incident is not None:
+    elif change.new_state in RECOVERED and incident is not None:
         incident.resolved_at = change.created_at
         incident.resolved_by = change
         incident.save(update_fields=["resolved_at", "resolved_by"])
