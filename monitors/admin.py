@@ -170,10 +170,15 @@ class MonitorAdmin(admin.ModelAdmin):
                 },
             ),
         ),
-        Monitor.Kind.TCP: (("TCP", {"fields": ("host", "port")}),),
+        Monitor.Kind.TCP: (("TCP", {"fields": ("host", "port", "connect_timeout_seconds")}),),
         Monitor.Kind.PING: (("Ping", {"fields": ("host", "ping_count")}),),
         Monitor.Kind.DNS: (("DNS", {"fields": ("host", "record_type", "expected", "dns_resolver")}),),
-        Monitor.Kind.TLS: (("TLS certificate", {"fields": ("host", "port", "days_before_expiry")}),),
+        Monitor.Kind.TLS: (
+            (
+                "TLS certificate",
+                {"fields": ("host", "port", "days_before_expiry", "connect_timeout_seconds", "read_timeout_seconds")},
+            ),
+        ),
         Monitor.Kind.HEARTBEAT: (
             (
                 "Heartbeat",

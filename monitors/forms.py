@@ -160,8 +160,12 @@ class MonitorForm(forms.Form):
     follow_redirects = _yes_no("Follow redirects")
     max_redirects = _number("Redirects at most", validators.validate_max_redirects, min=0, max=10)
     verify_tls = _yes_no("Verify the TLS certificate")
-    connect_timeout_seconds = _number("Connect timeout (seconds)", validators.validate_timeout, min=1)
-    read_timeout_seconds = _number("Read timeout (seconds)", validators.validate_timeout, min=1)
+    connect_timeout_seconds = _number(
+        "Connect timeout (seconds)", validators.validate_timeout, min=1, placeholder="5, at most the timeout"
+    )
+    read_timeout_seconds = _number(
+        "Read timeout (seconds)", validators.validate_timeout, min=1, placeholder="10, at most the timeout"
+    )
 
     # tcp, ping, dns, tls
     host = forms.CharField(
@@ -262,6 +266,9 @@ class MonitorForm(forms.Form):
         return cls._as_text(initial) | {
             "port": None,
             "failure_threshold": None,
+            # Blank: the default, fitted inside whatever total timeout is typed.
+            "connect_timeout_seconds": None,
+            "read_timeout_seconds": None,
             "regions": default_regions(),
             "auth_secret": "",
         }
@@ -377,7 +384,8 @@ class MonitorForm(forms.Form):
                 continue
             fields[name] = value
         fields["kind"] = self.kind
-        if self.kind == Monitor.Kind.HTTP:
-            for name, value in self._settled.items():
+        used = kinds.fields_for(self.kind)
+        for name, value in self._settled.items():
+            if name in used:
                 fields.setdefault(name, value)
         return fields

@@ -48,10 +48,10 @@ HTTP_FIELDS: tuple[str, ...] = (
 )
 KIND_FIELDS: dict[str, tuple[str, ...]] = {
     Kind.HTTP: HTTP_FIELDS,
-    Kind.TCP: ("host", "port", "degraded_latency_ms"),
+    Kind.TCP: ("host", "port", "connect_timeout_seconds", "degraded_latency_ms"),
     Kind.PING: ("host", "ping_count", "degraded_latency_ms"),
     Kind.DNS: ("host", "record_type", "expected", "dns_resolver", "degraded_latency_ms"),
-    Kind.TLS: ("host", "port", "days_before_expiry"),
+    Kind.TLS: ("host", "port", "days_before_expiry", "connect_timeout_seconds", "read_timeout_seconds"),
     Kind.HEARTBEAT: ("period_seconds", "grace_seconds"),
 }
 REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
@@ -94,7 +94,7 @@ def settle_timeouts(values: dict[str, Any], *, given: set[str]) -> None:
     with a short one, must not fail over defaults nobody typed.
     """
     total = values.get("timeout_seconds")
-    if values.get("kind") != Kind.HTTP or not isinstance(total, int):
+    if values.get("kind") not in (Kind.HTTP, Kind.TCP, Kind.TLS) or not isinstance(total, int):
         return
     read = values.get("read_timeout_seconds")
     if "read_timeout_seconds" not in given and isinstance(read, int):
@@ -123,6 +123,8 @@ def validate_monitor(values: Mapping[str, Any], *, secret_stored: bool = False) 
             add(name, "This field is required.")
     if kind != Kind.HEARTBEAT:
         _check_schedule(values, add)
+    if kind in (Kind.HTTP, Kind.TCP, Kind.TLS):
+        _check_timeouts(values, add, read_used=kind != Kind.TCP)
     if kind == Kind.HTTP:
         _check_http(values, add, secret_stored=secret_stored)
     if errors:
@@ -141,13 +143,19 @@ def _check_schedule(values: Mapping[str, Any], add: Any) -> None:
         add("regions_down_threshold", f"The monitor runs in {len(regions)} region(s); give at most that many.")
 
 
-def _check_http(values: Mapping[str, Any], add: Any, *, secret_stored: bool) -> None:
+def _check_timeouts(values: Mapping[str, Any], add: Any, *, read_used: bool) -> None:
+    """connect <= read <= total (tcp has no read phase: connect <= total)."""
     total = values.get("timeout_seconds")
     connect, read = values.get("connect_timeout_seconds"), values.get("read_timeout_seconds")
-    if isinstance(read, int) and isinstance(total, int) and read > total:
+    if read_used and isinstance(read, int) and isinstance(total, int) and read > total:
         add("read_timeout_seconds", "The read timeout must not be longer than the total timeout.")
-    if isinstance(connect, int) and isinstance(read, int) and connect > read:
+    if read_used and isinstance(connect, int) and isinstance(read, int) and connect > read:
         add("connect_timeout_seconds", "The connect timeout must not be longer than the read timeout.")
+    elif isinstance(connect, int) and isinstance(total, int) and connect > total:
+        add("connect_timeout_seconds", "The connect timeout must not be longer than the total timeout.")
+
+
+def _check_http(values: Mapping[str, Any], add: Any, *, secret_stored: bool) -> None:
     auth = values.get("auth_kind")
     if auth == Monitor.AuthKind.BASIC and not values.get("auth_username"):
         add("auth_username", "Basic authentication needs a user name.")

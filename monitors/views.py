@@ -44,6 +44,8 @@ KIND_GROUPS = {
     "heartbeat": "heartbeat",
     "schedule": "http tcp ping dns tls",
     "latency": "http tcp ping dns",
+    "connect": "http tcp tls",
+    "read": "http tls",
 }
 
 

@@ -109,6 +109,18 @@ BAD = [
     pytest.param("tcp", {"host": "meta.test", "port": 80}, "host", id="ssrf-name-to-metadata"),
     pytest.param("tcp", {"host": "[fe80::1]", "port": 80}, "host", id="ssrf-link-local-v6"),
     pytest.param("tcp", {"host": None, "port": 80}, "host", id="host-null"),
+    pytest.param(
+        "tcp",
+        {"host": "db.example.com", "port": 80, "connect_timeout_seconds": 9, "timeout_seconds": 5},
+        "connect_timeout_seconds",
+        id="tcp-connect-over-total",
+    ),
+    pytest.param(
+        "tls",
+        {"host": "db.example.com", "read_timeout_seconds": 9, "timeout_seconds": 5},
+        "read_timeout_seconds",
+        id="tls-read-over-total",
+    ),
     pytest.param("ping", {}, "host", id="ping-without-host"),
     pytest.param("ping", {"host": "db.example.com", "ping_count": 0}, "ping_count", id="ping-count-0"),
     pytest.param("dns", {}, "host", id="dns-without-host"),
