@@ -22,9 +22,15 @@ from rest_framework.views import APIView
 pytestmark = pytest.mark.django_db
 
 WRITE_METHODS = ("post", "put", "patch", "delete")
-# Views that take POSTs without a CSRF token on purpose; each needs a reason.
-CSRF_EXEMPT_HTML: dict[str, str] = {}
 _SAMPLES = {"int": "1", "str": "x", "slug": "x", "path": "x", "uuid": str(uuid.uuid4())}
+# Views that take POSTs without a CSRF token on purpose; each needs a reason.
+CSRF_EXEMPT_HTML: dict[str, str] = {
+    f"/ping/{_SAMPLES['uuid']}{suffix}": (
+        "a heartbeat ping from a cron job (curl, wget): no session or cookie is involved, the random "
+        "token in the URL is the credential, and the answer is only OK or 404 (checks.views_heartbeats)"
+    )
+    for suffix in ("", "/", "/start", "/start/", "/fail", "/fail/")
+}
 
 
 def _sample_route(route: str) -> str:
