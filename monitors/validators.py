@@ -118,7 +118,7 @@ def parse_status_codes(text: str) -> list[int | str]:
         elif _STATUS_RANGE.fullmatch(part):
             codes.append(part)
         else:
-            raise ValidationError(f"{part[:10]!r} is not a status code or a range such as 200-299.", code="invalid")
+            raise ValidationError(f"{part[:10]!r} is not a number or a range such as 200-299.", code="invalid")
     validate_expected_status(codes)
     return codes
 
