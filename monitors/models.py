@@ -87,7 +87,7 @@ class Monitor(models.Model):
     ping_count = models.PositiveSmallIntegerField(default=3)
     record_type = models.CharField(max_length=8, choices=RecordType.choices, default=RecordType.A)
     expected = models.JSONField(default=list, blank=True)  # dns: values the answer must contain
-    dns_resolver = models.CharField(max_length=45, blank=True, default="")  # an IP; blank: the system's
+    dns_resolver = models.CharField(max_length=64, blank=True, default="")  # an IP; blank: the system's
     days_before_expiry = models.PositiveSmallIntegerField(default=14)  # tls: DEGRADED inside this window
 
     # heartbeat: pinged at /ping/<ping_token>; DOWN when no ping for period + grace.

@@ -96,6 +96,10 @@ def monitor_update(
             monitor.state_changed_at = now
         elif "interval_seconds" in fields and monitor.next_check_at > now + timedelta(seconds=monitor.interval_seconds):
             monitor.next_check_at = now + timedelta(seconds=monitor.interval_seconds)
+        if monitor.kind == Monitor.Kind.HEARTBEAT and {"period_seconds", "grace_seconds"} & set(changed):
+            # next_check_at holds a heartbeat's deadline: let the sweep recompute it now, so a
+            # shorter period is noticed at the new deadline, not the old one.
+            monitor.next_check_at = now
         monitor.save()
         audit_record(
             organization=monitor.organization,

@@ -21,6 +21,7 @@ from checks.tasks import check_heartbeats_task
 from conftest import organization_of
 from monitors.models import Monitor
 from monitors.selectors import monitor_list_due
+from monitors.services import monitor_update
 
 pytestmark = pytest.mark.django_db
 
@@ -229,6 +230,17 @@ def test_paused_monitor_records_the_ping_but_no_result(alice) -> None:  # noqa: 
     assert push_results(monitor) == []
     monitor.refresh_from_db()
     assert monitor.state == Monitor.State.PAUSED
+
+
+def test_a_shorter_period_is_noticed_at_the_new_deadline(monitor: Monitor) -> None:
+    now = timezone.now()
+    record(monitor, "success", now)  # deadline: now + 1 h + 5 min
+    monitor_update(monitor=monitor, period_seconds=60, grace_seconds=60, now=now)
+
+    assert heartbeats_check_overdue(now=now + timedelta(seconds=119)) == 0
+    assert heartbeats_check_overdue(now=now + timedelta(seconds=121)) == 1
+    monitor.refresh_from_db()
+    assert monitor.state == Monitor.State.DOWN
 
 
 def test_the_dispatcher_never_selects_heartbeat_monitors(monitor: Monitor) -> None:
