@@ -189,7 +189,7 @@ def test_monitor_create_form_shows_defaults(alice) -> None:
         ("url", "not a url", ""),
         ("headers", "Accept application/json", "expected &#x27;Name: value&#x27;"),
         ("headers", "Host: evil.example", "set by Driftwatch"),
-        ("expected_status", "abc", "is not a status code or a range"),
+        ("expected_status", "abc", "is not a number or a range"),
         ("expected_status", "200, 999", "is not an HTTP status code"),
         ("name", "", "This field is required."),
         ("name", "n" * 5000, "at most 100 characters"),
