@@ -6,7 +6,8 @@ monitor and webhook URLs. The fetch-time check in `core.http` is the one that de
 and connects to the checked address only.
 
 Private targets are allowed only when `settings.ALLOW_PRIVATE_TARGETS` is true (self-hosted installs
-watching their own LAN; the test suite). Link-local, multicast, unspecified and cloud-metadata
+watching their own LAN; the test suite), or, one network at a time, when they fall inside
+`settings.CHECKS_ALLOWED_PRIVATE_NETWORKS`. Link-local, multicast, unspecified and cloud-metadata
 addresses stay refused even then.
 """
 
@@ -24,6 +25,30 @@ import idna
 from django.conf import settings
 
 from core.exceptions import ApplicationError
+from core.netguard_networks import (
+    ALWAYS_BLOCKED_V4 as _ALWAYS_BLOCKED_V4,
+)
+from core.netguard_networks import (
+    ALWAYS_BLOCKED_V6 as _ALWAYS_BLOCKED_V6,
+)
+from core.netguard_networks import (
+    IPV4_COMPATIBLE as _IPV4_COMPATIBLE,
+)
+from core.netguard_networks import (
+    NAT64_LOCAL as _NAT64_LOCAL,
+)
+from core.netguard_networks import (
+    NAT64_WELL_KNOWN as _NAT64_WELL_KNOWN,
+)
+from core.netguard_networks import (
+    PRIVATE_V4 as _PRIVATE_V4,
+)
+from core.netguard_networks import (
+    PRIVATE_V6 as _PRIVATE_V6,
+)
+from core.netguard_networks import (
+    in_allowed_private_networks,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -41,67 +66,6 @@ ALWAYS_BLOCKED_MESSAGE: Final = (
 )
 LOCAL_NAME_MESSAGE: Final = "Local and internal host names are not allowed as targets."
 
-
-def _networks(*cidrs: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
-    return tuple(ipaddress.ip_network(cidr) for cidr in cidrs)
-
-
-# Refused even with ALLOW_PRIVATE_TARGETS: nothing a monitor needs lives there, and the cloud
-# metadata services hand out credentials.
-_ALWAYS_BLOCKED_V4: Final = _networks(
-    "0.0.0.0/8",  # "this network"; 0.0.0.0 reaches localhost on Linux
-    "169.254.0.0/16",  # link-local, includes 169.254.169.254 (AWS, GCP, Azure, OCI metadata)
-    "224.0.0.0/4",  # multicast
-    "240.0.0.0/4",  # reserved, includes the broadcast address
-    "100.100.100.200/32",  # Alibaba Cloud metadata
-    "168.63.129.16/32",  # Azure WireServer, reachable from every Azure VM
-)
-_ALWAYS_BLOCKED_V6: Final = _networks(
-    "::/128",  # unspecified
-    "fe80::/10",  # link-local
-    "ff00::/8",  # multicast
-    "fd00:ec2::254/128",  # AWS metadata over IPv6
-)
-
-# Refused unless ALLOW_PRIVATE_TARGETS, on top of `not is_global`. Listed explicitly because
-# `is_private`/`is_global` changed between Python patch releases (cpython#113171) and miss
-# 100.64.0.0/10 (cpython#119812); Sentry's SENTRY_DISALLOWED_IPS plus the IANA special-purpose rows.
-_PRIVATE_V4: Final = _networks(
-    "0.0.0.0/8",
-    "10.0.0.0/8",
-    "100.64.0.0/10",
-    "127.0.0.0/8",
-    "169.254.0.0/16",
-    "172.16.0.0/12",
-    "192.0.0.0/24",
-    "192.0.2.0/24",
-    "192.88.99.0/24",
-    "192.168.0.0/16",
-    "198.18.0.0/15",
-    "198.51.100.0/24",
-    "203.0.113.0/24",
-    "224.0.0.0/4",
-    "240.0.0.0/4",
-    "255.255.255.255/32",
-)
-_PRIVATE_V6: Final = _networks(
-    "::/96",  # unspecified, loopback and the deprecated IPv4-compatible form
-    "::1/128",
-    "64:ff9b:1::/48",  # local-use NAT64
-    "100::/64",  # discard-only
-    "2001::/23",  # IETF protocol assignments, includes Teredo 2001::/32
-    "2001:db8::/32",  # documentation
-    "3fff::/20",  # documentation
-    "5f00::/16",  # SRv6 SIDs
-    "fc00::/7",  # unique local
-    "fe80::/10",
-    "fec0::/10",  # deprecated site-local
-    "ff00::/8",
-)
-
-_IPV4_COMPATIBLE: Final = ipaddress.IPv6Network("::/96")
-_NAT64_WELL_KNOWN: Final = ipaddress.IPv6Network("64:ff9b::/96")
-_NAT64_LOCAL: Final = ipaddress.IPv6Network("64:ff9b:1::/48")
 
 # Names that only mean something inside a network (RFC 6761, RFC 8375, ICANN's .internal).
 _LOCAL_SUFFIXES: Final = (".localhost", ".local", ".internal", ".home.arpa")
@@ -178,7 +142,10 @@ def _blocked_unless_private_allowed(address: IPAddress) -> bool:
 def _blocked_single(address: IPAddress, *, allow_private: bool) -> bool:
     if _always_blocked(address):
         return True
-    return not allow_private and _blocked_unless_private_allowed(address)
+    if allow_private or not _blocked_unless_private_allowed(address):
+        return False
+    # The operator's narrower opt-in: only the private networks CHECKS_ALLOWED_PRIVATE_NETWORKS lists (SSRF-09).
+    return not in_allowed_private_networks(address)
 
 
 def is_blocked_address(ip: IPAddress | str, *, allow_private: bool) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -353,6 +354,11 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Driftwatch ---------------------------------------------------------------
 ALLOW_PRIVATE_TARGETS = env.bool("ALLOW_PRIVATE_TARGETS", default=False)
+# A narrower opt-in: private networks checks and webhooks may reach (CIDRs, e.g. 10.0.0.0/8);
+# link-local and metadata stay refused. Parsed here so a typo fails at boot, not per check.
+CHECKS_ALLOWED_PRIVATE_NETWORKS = [
+    str(ipaddress.ip_network(cidr, strict=False)) for cidr in env.list("CHECKS_ALLOWED_PRIVATE_NETWORKS", default=[])
+]
 MIN_CHECK_INTERVAL = env.int("MIN_CHECK_INTERVAL", default=30)
 CHECK_REGION = env("CHECK_REGION", default="local")
 # Every region some worker serves; a monitor may only be checked from these.
