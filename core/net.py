@@ -26,7 +26,7 @@ from core.exceptions import ApplicationError
 from core.netguard import IPAddress, TargetRejected
 
 DEFAULT_DNS_PORT: Final = 53
-NET_ERROR_KINDS: Final = frozenset({"dns_failed", "connection_refused", "connect_timeout", "connection_error"})
+NET_ERROR_KINDS: Final = frozenset({"dns_error", "connection_refused", "connect_timeout", "connection_error"})
 
 _T = TypeVar("_T")
 
@@ -96,11 +96,11 @@ def _resolve(name: str, port: int, deadline: float | None) -> list[str]:
         else:
             addresses = _within(budget, lambda: netguard.resolve_host(name, port))
     except TimeoutError:
-        raise NetError(f"DNS lookup failed for {name}: no answer in time", kind="dns_failed") from None
+        raise NetError(f"DNS lookup failed for {name}: no answer in time", kind="dns_error") from None
     except OSError:
-        raise NetError(f"DNS lookup failed for {name}", kind="dns_failed") from None
+        raise NetError(f"DNS lookup failed for {name}", kind="dns_error") from None
     if not addresses:
-        raise NetError(f"DNS lookup failed for {name}: no addresses", kind="dns_failed")
+        raise NetError(f"DNS lookup failed for {name}: no addresses", kind="dns_error")
     return addresses
 
 
@@ -115,7 +115,7 @@ def guarded_addresses(host: str, port: int, *, deadline: float | None = None) ->
     """Every address `host` (a name, an IP literal, or `[v6]`) may be reached at, all checked.
 
     A name is resolved once (by `core.netguard.resolve_host`, before `deadline`, a `time.monotonic()`
-    value). Raises TargetRejected ("invalid_host", "blocked_address") or NetError("dns_failed").
+    value). Raises TargetRejected ("invalid_host", "blocked_address") or NetError("dns_error").
     """
     _check_port(port)
     bare, bracketed = _split_host(host)

@@ -14,7 +14,7 @@ class ProbeOutcome:
     ok: bool
     status_code: int | None = None
     latency_ms: int | None = None
-    # A stable machine code ("dns_failed", "unexpected_status", "tls_expired", …) and a
+    # A stable machine code ("dns_error", "unexpected_status", "tls_expired", …) and a
     # sentence a person understands ("expected 200, got 503").
     error_kind: str = ""
     error: str = ""

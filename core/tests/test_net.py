@@ -99,10 +99,10 @@ def test_invalid_hosts_and_ports(host: str, port: int) -> None:
     assert caught.value.kind == "invalid_host"
 
 
-def test_unresolvable_name_is_dns_failed(resolver) -> None:
+def test_unresolvable_name_is_dns_error(resolver) -> None:
     with pytest.raises(NetError) as caught:
         guarded_connect("db.example", 5432, timeout_s=1)
-    assert (caught.value.kind, caught.value.message) == ("dns_failed", "DNS lookup failed for db.example")
+    assert (caught.value.kind, caught.value.message) == ("dns_error", "DNS lookup failed for db.example")
 
 
 def test_slow_resolver_is_cut_at_the_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -122,7 +122,7 @@ def test_slow_resolver_is_cut_at_the_deadline(monkeypatch: pytest.MonkeyPatch) -
             guarded_addresses("slow.example", 80, deadline=time.monotonic() + 0.3)
     finally:
         release.set()
-    assert caught.value.kind == "dns_failed"
+    assert caught.value.kind == "dns_error"
     assert time.monotonic() - began < 1
 
 

@@ -73,12 +73,12 @@ def test_ping_run_fits_into_the_total_deadline() -> None:
     assert time.monotonic() - began < 1.5
 
 
-def test_ping_unresolvable_name_is_dns_failed(fake_dns) -> None:
+def test_ping_unresolvable_name_is_dns_error(fake_dns) -> None:
     fake_dns({})
     outcome = probe_ping(ping("nowhere.example"))
     assert (outcome.ok, outcome.error_kind, outcome.error) == (
         False,
-        "dns_failed",
+        "dns_error",
         "DNS lookup failed for nowhere.example",
     )
 

@@ -92,11 +92,11 @@ def test_tcp_tries_every_address_in_order(listener: socket.socket, fake_dns) -> 
     assert outcome.details["address"] == "127.0.0.1"
 
 
-def test_tcp_unresolvable_name_is_dns_failed(fake_dns) -> None:
+def test_tcp_unresolvable_name_is_dns_error(fake_dns) -> None:
     fake_dns({})
     outcome = probe_tcp(tcp("db.example", 5432))
 
-    assert (outcome.ok, outcome.error_kind, outcome.error) == (False, "dns_failed", "DNS lookup failed for db.example")
+    assert (outcome.ok, outcome.error_kind, outcome.error) == (False, "dns_error", "DNS lookup failed for db.example")
 
 
 def test_in_08_tcp_connect_timeout_ends_at_the_connect_timeout(full_backlog: int) -> None:
