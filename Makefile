@@ -34,6 +34,12 @@ test: $(VENV)/.installed
 	@echo "database: $${DATABASE_URL:-embedded SQLite}   broker: $${REDIS_URL:-embedded filesystem transport}   chromium: $$(command -v chromium || echo 'not installed: browser tests will be skipped')"
 	$(PY) -m pytest -rs -q $(PYTEST_ARGS)
 
+## make bench: the benchmark on PostgreSQL + Redis (bench/README.md). It drops and recreates the bench
+## database (DATABASE_URL, default .../driftwatch_bench) and flushes REDIS_URL (default db 7).
+## Options in BENCH_ARGS, e.g. make bench BENCH_ARGS="--monitors 10000 --duration 600".
+bench: $(VENV)/.installed
+	$(PY) -m bench.run $(BENCH_ARGS)
+
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
