@@ -97,7 +97,7 @@ class UserAdmin(DjangoUserAdmin):
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ("name", "id", "require_mfa", "created_at")
+    list_display = ("name", "id", "require_mfa", "result_retention_days", "created_at")
     list_filter = ("require_mfa",)
     search_fields = ("name", "memberships__user__email")
     readonly_fields = ("created_at",)
@@ -116,6 +116,7 @@ class OrganizationAdmin(admin.ModelAdmin):
             actor=actor_for_request(request),
             name=form.cleaned_data.get("name"),
             require_mfa=form.cleaned_data.get("require_mfa"),
+            result_retention_days=form.cleaned_data.get("result_retention_days"),
         )
 
 

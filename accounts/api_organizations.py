@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import ApiKey, Membership, Organization
+from accounts.models import MAX_RESULT_RETENTION_DAYS, ApiKey, Membership, Organization
 from accounts.permissions import ApiKeyScopePermission, NotApiKey, OrganizationPermission
 from accounts.ratelimits import invitation_rate_limit
 from accounts.roles import Permission
@@ -54,6 +54,7 @@ class OrganizationWithRoleSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="organization.id")
     name = serializers.CharField(source="organization.name")
     require_mfa = serializers.BooleanField(source="organization.require_mfa")
+    result_retention_days = serializers.IntegerField(source="organization.result_retention_days")
     role = serializers.ChoiceField(choices=Membership.Role.choices)
 
 
@@ -117,6 +118,9 @@ class OrganizationDetailApi(APIView):
     class InputSerializer(serializers.Serializer):
         name = serializers.CharField(max_length=100, required=False)
         require_mfa = serializers.BooleanField(required=False)
+        result_retention_days = serializers.IntegerField(
+            required=False, min_value=1, max_value=MAX_RESULT_RETENTION_DAYS
+        )
 
         def validate_name(self, value: str) -> str:
             if not value.strip():
@@ -133,7 +137,7 @@ class OrganizationDetailApi(APIView):
 
     @extend_schema(request=InputSerializer, responses=OrganizationWithRoleSerializer)
     def patch(self, request: Request) -> Response:
-        """Rename it or switch "every member must use MFA" (admin or owner)."""
+        """Rename it, switch "every member must use MFA" or set result_retention_days, 1..3650 (admin or owner)."""
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         organization = organization_update(

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
-from accounts.models import Membership, Organization
+from accounts.models import MAX_RESULT_RETENTION_DAYS, Membership, Organization
 from accounts.services.invitations import INVITABLE_ROLES
 
 
@@ -26,6 +26,15 @@ class OrganizationSettingsForm(OrganizationCreateForm):
         required=False,
         label="Every member must use two-factor authentication",
         help_text="Members without an authenticator app are asked to set one up before they can use this organisation.",
+    )
+    # Left out of a POST: unchanged.
+    result_retention_days = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_RESULT_RETENTION_DAYS,
+        label="Keep raw check results for (days)",
+        help_text="Older results and heartbeat pings are deleted each night; "
+        "hourly and daily summaries are kept longer.",
     )
 
 

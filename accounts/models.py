@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -48,10 +49,25 @@ class User(AbstractUser):
         return self.email
 
 
+MAX_RESULT_RETENTION_DAYS = 3650
+
+
+def result_retention_days_default() -> int:
+    """A new organisation keeps raw results CHECKS_RESULT_RETENTION_DAYS days (read at creation)."""
+    return int(settings.CHECKS_RESULT_RETENTION_DAYS)
+
+
 class Organization(models.Model):
     name = models.CharField(max_length=100)
     # Every member must have an authenticator (TOTP) before they can use this organisation.
     require_mfa = models.BooleanField(default=False)
+    # Raw check results and heartbeat pings older than this are purged daily (checks.retention);
+    # hourly and daily rollups are kept CHECKS_ROLLUP_RETENTION_DAYS whatever this says.
+    result_retention_days = models.PositiveSmallIntegerField(
+        default=result_retention_days_default,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_RESULT_RETENTION_DAYS)],
+        help_text="Raw check results older than this many days are deleted; rollups are kept longer.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -123,7 +123,7 @@ class OrganizationSwitchView(LoginRequiredMixin, View):
 
 
 class OrganizationSettingsView(OrganizationPageMixin, View):
-    """Everyone sees the settings; admins and owners change the name and the MFA requirement."""
+    """Everyone sees the settings; admins and owners change the name, the MFA requirement and retention."""
 
     read_permission = Permission.VIEW
     write_permission = Permission.MANAGE_ORGANIZATION
@@ -138,7 +138,11 @@ class OrganizationSettingsView(OrganizationPageMixin, View):
         return render(self.request, self.template_name, context)
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        initial = {"name": self.organization.name, "require_mfa": self.organization.require_mfa}
+        initial = {
+            "name": self.organization.name,
+            "require_mfa": self.organization.require_mfa,
+            "result_retention_days": self.organization.result_retention_days,
+        }
         return self._render(OrganizationSettingsForm(initial=initial))
 
     def post(self, request: HttpRequest) -> HttpResponse:
@@ -150,6 +154,7 @@ class OrganizationSettingsView(OrganizationPageMixin, View):
             actor=actor_for_request(request),
             name=form.cleaned_data["name"],
             require_mfa=form.cleaned_data["require_mfa"],
+            result_retention_days=form.cleaned_data["result_retention_days"],
         )
         messages.success(request, "The organisation settings are saved.")
         return HttpResponseRedirect(reverse("accounts:organization-settings"))

@@ -57,10 +57,16 @@ def organization_add(*, owner: User, name: str, actor: Actor | None) -> Organiza
 
 
 def organization_update(
-    *, organization: Organization, actor: Actor | None, name: str | None = None, require_mfa: bool | None = None
+    *,
+    organization: Organization,
+    actor: Actor | None,
+    name: str | None = None,
+    require_mfa: bool | None = None,
+    result_retention_days: int | None = None,
 ) -> Organization:
-    """Rename and/or switch "every member must use MFA"; audits what changed (nothing changed: no row)."""
-    wanted = {"name": name, "require_mfa": require_mfa}
+    """Rename, switch "every member must use MFA" and/or set how many days raw results are kept;
+    audits what changed (nothing changed: no row). Raises ValidationError for a retention outside 1..3650."""
+    wanted = {"name": name, "require_mfa": require_mfa, "result_retention_days": result_retention_days}
     with transaction.atomic():
         organization = Organization.objects.select_for_update().get(pk=organization.pk)
         changed = {

@@ -110,7 +110,8 @@ def test_operator_switches_mfa_off_in_the_admin_and_it_is_audited(alice, org):
         "memberships-0-id": str(membership(alice).id),
         "memberships-0-organization": str(org.id),
     }
-    response = web(staff).post(f"/admin/accounts/organization/{org.id}/change/", {"name": "Alice Inc", **inline})
+    form = {"name": "Alice Inc", "result_retention_days": "30", **inline}
+    response = web(staff).post(f"/admin/accounts/organization/{org.id}/change/", form)
     assert response.status_code == 302
     org.refresh_from_db()
     assert org.require_mfa is False
@@ -171,7 +172,13 @@ def test_api_lists_the_callers_organisations_with_roles(api_client_for, alice, b
 
 def test_api_current_organisation_get_and_patch(api_client_for, alice, bob, org):
     body = api_client_for(bob).get("/api/v1/organization/").json()
-    assert body == {"id": org.id, "name": "Alice Inc", "require_mfa": False, "role": "member"}
+    assert body == {
+        "id": org.id,
+        "name": "Alice Inc",
+        "require_mfa": False,
+        "result_retention_days": 30,
+        "role": "member",
+    }
     assert api_client_for(bob).patch("/api/v1/organization/", {"name": "X"}, format="json").status_code == 403
     assert api_client_for(alice).patch("/api/v1/organization/", {"name": " "}, format="json").status_code == 400
     response = api_as(api_client_for, alice).patch("/api/v1/organization/", {"require_mfa": True}, format="json")

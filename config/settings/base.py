@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -350,6 +351,12 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-notifications": {"task": "alerts.sweep_notifications", "schedule": 30.0, "options": {"expires": 60}},
     "check-heartbeats": {"task": "checks.check_heartbeats", "schedule": 30.0, "options": {"expires": 60}},
     "probe-regions": {"task": "checks.probe_regions", "schedule": 30.0, "options": {"expires": 30}},
+    # Daily, off the hour; never with force: a run that would delete over half a table stops.
+    "purge-results": {
+        "task": "checks.purge_results",
+        "schedule": crontab(hour=3, minute=17),
+        "options": {"expires": 3600},
+    },
 }
 
 # --- Driftwatch ---------------------------------------------------------------
@@ -375,6 +382,10 @@ CHECKS_PINGS_PER_TOKEN = env("CHECKS_PINGS_PER_TOKEN", default="60/m")
 CHECKS_PINGS_PER_IP = env("CHECKS_PINGS_PER_IP", default="600/m")
 # First pause before retrying a failed probe inside one run; doubles per retry, ±20 % jitter.
 CHECKS_RETRY_BASE_MS = env.int("CHECKS_RETRY_BASE_MS", default=500)
+# Retention (checks.retention, run daily by beat): raw results and heartbeat pings per
+# organisation (its result_retention_days; this is a new organisation's default), rollups globally.
+CHECKS_RESULT_RETENTION_DAYS = env.int("CHECKS_RESULT_RETENTION_DAYS", default=30)
+CHECKS_ROLLUP_RETENTION_DAYS = env.int("CHECKS_ROLLUP_RETENTION_DAYS", default=730)
 ALERTS_WEBHOOK_TIMEOUT_MS = env.int("ALERTS_WEBHOOK_TIMEOUT_MS", default=15_000)
 ALERTS_MAX_ATTEMPTS = env.int("ALERTS_MAX_ATTEMPTS", default=8)
 
