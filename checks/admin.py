@@ -7,7 +7,15 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from checks.models import CheckResult, HeartbeatPing, MonitorRegionState, RegionStatus, StatusChange
+from checks.models import (
+    CheckResult,
+    HeartbeatPing,
+    MonitorRegionState,
+    RegionStatus,
+    Rollup,
+    RollupProgress,
+    StatusChange,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -68,3 +76,19 @@ class MonitorRegionStateAdmin(ReadOnlyAdmin):
     search_fields = ("monitor__name", "region")
     list_select_related = ("monitor",)
     raw_id_fields = ("monitor",)
+
+
+@admin.register(Rollup)
+class RollupAdmin(ReadOnlyAdmin):
+    list_display = ("monitor", "region", "period", "bucket_start", "checks", "ups", "latency_min_ms", "latency_max_ms")
+    # As for results: no filter on the monitor FK; narrow with ?monitor__id__exact=<id>.
+    list_filter = ("period", "region")
+    search_fields = ("monitor__name",)
+    list_select_related = ("monitor",)
+    raw_id_fields = ("monitor",)
+    show_full_result_count = False
+
+
+@admin.register(RollupProgress)
+class RollupProgressAdmin(ReadOnlyAdmin):
+    list_display = ("period", "built_until")

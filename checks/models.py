@@ -132,3 +132,60 @@ class MonitorRegionState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.monitor_id} in {self.region}: {self.state}"
+
+
+class Rollup(models.Model):
+    """Checks, successes and latency of one monitor in one region over one hour or one day.
+
+    Written only by checks.rollups.rollups_build (an upsert per bucket, so a rebuild is harmless);
+    metrics and the dashboard read these instead of raw results older than the current hour.
+    `histogram` is sparse {bucket index: count} over checks.rollups.EDGES_MS (log scale, 2 %).
+    """
+
+    class Period(models.TextChoices):
+        HOUR = "hour"
+        DAY = "day"
+
+    monitor = models.ForeignKey(Monitor, on_delete=models.CASCADE, related_name="rollups")
+    region = models.CharField(max_length=32)
+    period = models.CharField(max_length=4, choices=Period.choices)
+    bucket_start = models.DateTimeField()  # UTC, aligned to the period
+    checks = models.PositiveIntegerField(default=0)
+    ups = models.PositiveIntegerField(default=0)  # successful checks
+    latency_count = models.PositiveIntegerField(default=0)  # checks with a latency (a timeout has none)
+    latency_sum_ms = models.BigIntegerField(default=0)
+    latency_min_ms = models.PositiveIntegerField(null=True, blank=True)
+    latency_max_ms = models.PositiveIntegerField(null=True, blank=True)
+    histogram = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["monitor_id", "period", "-bucket_start"]
+        constraints = [
+            # One row per bucket, the key of the upsert. The column order makes its index serve
+            # checks.selectors.metrics_for_monitor (monitor = ?, period, bucket_start range) and
+            # uptime_by_monitor (monitor IN (...), period = 'hour', bucket_start range) as well.
+            models.UniqueConstraint(
+                fields=["monitor", "period", "bucket_start", "region"], name="rollup_monitor_period_time_uniq"
+            ),
+        ]
+        indexes = [
+            # Used by checks.rollups (daily rollups from one day's hourly rows, the build's progress)
+            # and by retention, which deletes by age across monitors.
+            models.Index(fields=["period", "bucket_start"], name="rollup_period_time_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.monitor_id} {self.region} {self.period} @ {self.bucket_start:%Y-%m-%d %H:%M}"
+
+
+class RollupProgress(models.Model):
+    """How far hourly rollups are built: the beat task resumes here, also across hours without any result."""
+
+    period = models.CharField(max_length=4, unique=True, default="hour")
+    built_until = models.DateTimeField()  # every closed hour before it has been rolled up once
+
+    class Meta:
+        verbose_name_plural = "rollup progress"
+
+    def __str__(self) -> str:
+        return f"{self.period} rollups built until {self.built_until:%Y-%m-%d %H:%M}"

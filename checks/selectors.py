@@ -1,7 +1,8 @@
 """Read-side queries of the checks app: results, uptime and latency percentiles.
 
-Metrics are computed from raw results for now (one indexed range scan per monitor via
-checkresult_monitor_time_idx). TODO(#5): serve ranges beyond the current hour from rollups.
+Metrics and the dashboard's uptime read rollups (checks.rollups) for closed hours and raw
+results (checkresult_monitor_time_idx) only for the tail: the current hour, and the previous
+one until its rollup is written.
 """
 
 from __future__ import annotations
@@ -11,18 +12,20 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
-from checks.models import CheckResult, HeartbeatPing, StatusChange
+from checks.models import CheckResult, HeartbeatPing, Rollup, StatusChange
+from checks.rollups import DAY, HOUR, Accumulator, floor_to
 from monitors.models import Monitor
 
-# range name -> (length, bucket size of the series)
+# range name -> (length, bucket size of the series). Past the first hour the series steps are
+# whole rollup periods (hours, or days where the step is a day), since rollups cannot be split.
 RANGES: dict[str, tuple[timedelta, timedelta]] = {
     "1h": (timedelta(hours=1), timedelta(minutes=1)),
-    "24h": (timedelta(hours=24), timedelta(minutes=30)),
+    "24h": (timedelta(hours=24), timedelta(hours=1)),
     "7d": (timedelta(days=7), timedelta(hours=2)),
-    "30d": (timedelta(days=30), timedelta(hours=12)),
+    "30d": (timedelta(days=30), timedelta(days=1)),
     "90d": (timedelta(days=90), timedelta(days=1)),
 }
 
@@ -37,6 +40,9 @@ def result_list_for_monitor(
     if until is not None:
         results = results.filter(started_at__lt=until)
     return results.order_by("-started_at", "-id")
+
+
+ROLLUP_FIELDS = ("checks", "ups", "latency_count", "latency_sum_ms", "latency_min_ms", "latency_max_ms", "histogram")
 
 
 def percentile(sorted_values: Sequence[int], fraction: float) -> int | None:
@@ -73,16 +79,70 @@ class Metrics:
 
 
 def metrics_for_monitor(*, monitor: Monitor, range_name: str, now: datetime | None = None) -> Metrics:
-    """Uptime % and p50/p95/p99 latency over a named range, plus a bucketed series. KeyError for an unknown range."""
-    length, bucket = RANGES[range_name]
+    """Uptime % and p50/p95/p99 latency over a named range, plus a bucketed series. KeyError for an unknown range.
+
+    "1h" reads raw results (exact). Longer ranges start at the step boundary at or before
+    now - length and read rollups (checks.rollups; percentiles within 2 %) for the closed hours,
+    daily ones for whole days before yesterday where the step is a day, and raw results only
+    for the tail: the current hour, and the previous one while it is not rolled up yet.
+    Two queries, whatever the range.
+    """
+    length, step = RANGES[range_name]
     until = now or timezone.now()
-    since = until - length
+    if range_name == "1h":
+        return _metrics_from_results(range_name=range_name, monitor=monitor, since=until - length, until=until)
+    since = floor_to(until - length, step)
+    current_hour = floor_to(until, HOUR)
+    daily_until = floor_to(until, DAY) - DAY if step >= DAY else since
+    rollups = Rollup.objects.filter(monitor=monitor).filter(
+        Q(period=Rollup.Period.DAY, bucket_start__gte=since, bucket_start__lt=daily_until)
+        | Q(period=Rollup.Period.HOUR, bucket_start__gte=max(since, daily_until), bucket_start__lt=current_hour)
+    )
+    points = [Accumulator() for _ in range(int((floor_to(until, step) - since) / step) + 1)]
+    previous_hour_rolled = False
+    for period, bucket_start, checks, ups, count, total, low, high, stored in rollups.values_list(
+        "period", "bucket_start", *ROLLUP_FIELDS
+    ):
+        one = Accumulator.of_rollup(checks=checks, ups=ups, count=count, total=total, low=low, high=high, stored=stored)
+        points[int((bucket_start - since) / step)].add(one)
+        previous_hour_rolled |= period == Rollup.Period.HOUR and bucket_start == current_hour - HOUR
+    tail_start = current_hour if previous_hour_rolled else current_hour - HOUR
+    tail = CheckResult.objects.filter(monitor=monitor, started_at__gte=tail_start, started_at__lt=until)
+    for started_at, ok, latency_ms in tail.values_list("started_at", "ok", "latency_ms"):
+        points[int((started_at - since) / step)].add_latency(latency_ms, checks=1, ups=int(ok))
+    totals = Accumulator()
+    for point in points:
+        totals.add(point)
+    return Metrics(
+        range=range_name,
+        since=since,
+        until=until,
+        checks=totals.checks,
+        uptime_percent=_uptime(totals.ups, totals.checks),
+        p50_ms=totals.quantile(0.50),
+        p95_ms=totals.quantile(0.95),
+        p99_ms=totals.quantile(0.99),
+        series=[
+            SeriesPoint(
+                t=since + index * step,
+                checks=point.checks,
+                uptime_percent=_uptime(point.ups, point.checks),
+                p95_ms=point.quantile(0.95),
+            )
+            for index, point in enumerate(points)
+        ],
+    )
+
+
+def _metrics_from_results(*, range_name: str, monitor: Monitor, since: datetime, until: datetime) -> Metrics:
+    """Exact metrics from raw results, for a range inside the raw tail."""
+    bucket = RANGES[range_name][1]
     rows = list(
         CheckResult.objects.filter(monitor=monitor, started_at__gte=since, started_at__lt=until).values_list(
             "started_at", "ok", "latency_ms"
         )
     )
-    bucket_count = math.ceil(length / bucket)
+    bucket_count = math.ceil((until - since) / bucket)
     buckets: list[list[tuple[bool, int | None]]] = [[] for _ in range(bucket_count)]
     for started_at, ok, latency in rows:
         index = min(int((started_at - since) / bucket), bucket_count - 1)
@@ -112,16 +172,52 @@ def metrics_for_monitor(*, monitor: Monitor, range_name: str, now: datetime | No
     )
 
 
-def uptime_by_monitor(*, monitors: Iterable[Monitor], since: datetime) -> dict[int, float | None]:
-    """{monitor id: uptime % since `since`} in one grouped query; None where no check ran."""
+def uptime_by_monitor(
+    *, monitors: Iterable[Monitor], since: datetime, now: datetime | None = None
+) -> dict[int, float | None]:
+    """{monitor id: uptime % since `since`} in one statement; None where no check ran.
+
+    The hour holding `since` counts whole. Closed hours come from hourly rollups (grouped over all
+    monitors through rollup_monitor_period_time_uniq), UNION ALL raw results of the current hour
+    and of the previous one where that monitor's rollup of it is not written yet. One statement
+    is one snapshot, so a rollup committed meanwhile is counted once, never twice or not at all.
+    """
     ids = [m.id for m in monitors]
-    counts = (
-        CheckResult.objects.filter(monitor_id__in=ids, started_at__gte=since)
+    now = now or timezone.now()
+    current_hour = floor_to(now, HOUR)
+    previous_hour = current_hour - HOUR
+    since = floor_to(since, HOUR)
+    previous_rolled = Rollup.objects.filter(
+        monitor_id=OuterRef("monitor_id"), period=Rollup.Period.HOUR, bucket_start=previous_hour
+    )
+    in_tail = Q(started_at__gte=max(since, current_hour)) | Q(
+        ~Exists(previous_rolled), started_at__gte=max(since, previous_hour), started_at__lt=current_hour
+    )
+    rows = (
+        CheckResult.objects.filter(in_tail, monitor_id__in=ids, started_at__lt=now)
+        .order_by()
         .values("monitor_id")
         .annotate(total=Count("id"), up=Count("id", filter=Q(ok=True)))
     )
-    found = {row["monitor_id"]: _uptime(row["up"], row["total"]) for row in counts}
-    return {monitor_id: found.get(monitor_id) for monitor_id in ids}
+    if since < current_hour:
+        hourly = (
+            Rollup.objects.filter(
+                monitor_id__in=ids,
+                period=Rollup.Period.HOUR,
+                bucket_start__gte=since,
+                bucket_start__lt=current_hour,
+            )
+            .order_by()
+            .values("monitor_id")
+            .annotate(total=Sum("checks"), up=Sum("ups"))
+        )
+        rows = rows.union(hourly, all=True)
+    totals: dict[int, list[int]] = {}
+    for row in rows:
+        total = totals.setdefault(row["monitor_id"], [0, 0])
+        total[0] += row["total"]
+        total[1] += row["up"]
+    return {i: _uptime(totals[i][1], totals[i][0]) if i in totals else None for i in ids}
 
 
 def latency_points_for_monitor(
