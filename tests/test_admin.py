@@ -24,7 +24,15 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import ApiKey, Membership, User
 from accounts.services import Actor, api_key_create, audit_record
-from checks.models import CheckResult, HeartbeatPing, MonitorRegionState, RegionStatus, StatusChange
+from checks.models import (
+    CheckResult,
+    HeartbeatPing,
+    MonitorRegionState,
+    RegionStatus,
+    Rollup,
+    RollupProgress,
+    StatusChange,
+)
 from conftest import organization_of
 from monitors.models import MaintenanceWindow, Monitor
 from monitors.services import monitor_create
@@ -89,6 +97,11 @@ def admin_rows(alice, bob, mallory) -> dict[str, Any]:
     HeartbeatPing.objects.create(monitor=monitor, kind="start", remote_addr="127.0.0.1")
     RegionStatus.objects.create(region="local", probe_sent_at=now, consumed_at=now, lag_ms=12)
     MonitorRegionState.objects.create(monitor=monitor, region="local", state="up", last_result_at=now)
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    Rollup.objects.create(
+        monitor=monitor, region="local", period="hour", bucket_start=hour, checks=2, ups=1, histogram={"42": 1}
+    )
+    RollupProgress.objects.create(period="hour", built_until=hour)
     MaintenanceWindow.objects.create(
         organization=organization, monitor=monitor, name="DB upgrade", starts_at=now, ends_at=now
     )

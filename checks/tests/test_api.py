@@ -166,7 +166,7 @@ def test_metrics_uptime_and_percentiles_from_known_rows(api_client_for, alice):
     assert body["uptime_percent"] == 80.0
     # Nearest rank: p50 is the 5th of 10 values, p95 and p99 the 10th.
     assert (body["p50_ms"], body["p95_ms"], body["p99_ms"]) == (50, 100, 100)
-    assert len(body["series"]) == 48  # 24 h in 30-minute buckets
+    assert len(body["series"]) == 25  # 24 h in whole hours (rollups), the current one included
     assert set(body["series"][0]) == {"t", "checks", "uptime_percent", "p95_ms"}
     assert sum(point["checks"] for point in body["series"]) == 10
     assert body["series"][0] == {"t": body["series"][0]["t"], "checks": 0, "uptime_percent": None, "p95_ms": None}
