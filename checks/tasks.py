@@ -58,3 +58,15 @@ def region_probe_task(region: str, sent_at: str) -> None:
     from checks.region_lag import region_probe_record  # noqa: PLC0415
 
     region_probe_record(region=region, sent_at=datetime.fromisoformat(sent_at), now=timezone.now())
+
+
+# Batches commit one by one, so a run stopped by the hard limit resumes where it stopped next day.
+@shared_task(name="checks.purge_results", ignore_result=True, soft_time_limit=3300, time_limit=3600)
+def purge_results_task() -> dict[str, int]:
+    """Run by beat daily: checks.retention.retention_purge, never with force (a refusal raises and logs ERROR)."""
+    from django.utils import timezone  # noqa: PLC0415
+
+    from checks.retention import retention_purge  # noqa: PLC0415
+
+    report = retention_purge(now=timezone.now())
+    return {table: purge.deleted for table, purge in report.tables.items()}
