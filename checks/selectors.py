@@ -94,9 +94,13 @@ def metrics_for_monitor(*, monitor: Monitor, range_name: str, now: datetime | No
     since = floor_to(until - length, step)
     current_hour = floor_to(until, HOUR)
     daily_until = floor_to(until, DAY) - DAY if step >= DAY else since
-    rollups = Rollup.objects.filter(monitor=monitor).filter(
-        Q(period=Rollup.Period.DAY, bucket_start__gte=since, bucket_start__lt=daily_until)
-        | Q(period=Rollup.Period.HOUR, bucket_start__gte=max(since, daily_until), bucket_start__lt=current_hour)
+    rollups = (
+        Rollup.objects.order_by()
+        .filter(monitor=monitor)
+        .filter(
+            Q(period=Rollup.Period.DAY, bucket_start__gte=since, bucket_start__lt=daily_until)
+            | Q(period=Rollup.Period.HOUR, bucket_start__gte=max(since, daily_until), bucket_start__lt=current_hour)
+        )
     )
     points = [Accumulator() for _ in range(int((floor_to(until, step) - since) / step) + 1)]
     previous_hour_rolled = False
@@ -107,7 +111,7 @@ def metrics_for_monitor(*, monitor: Monitor, range_name: str, now: datetime | No
         points[int((bucket_start - since) / step)].add(one)
         previous_hour_rolled |= period == Rollup.Period.HOUR and bucket_start == current_hour - HOUR
     tail_start = current_hour if previous_hour_rolled else current_hour - HOUR
-    tail = CheckResult.objects.filter(monitor=monitor, started_at__gte=tail_start, started_at__lt=until)
+    tail = CheckResult.objects.order_by().filter(monitor=monitor, started_at__gte=tail_start, started_at__lt=until)
     for started_at, ok, latency_ms in tail.values_list("started_at", "ok", "latency_ms"):
         points[int((started_at - since) / step)].add_latency(latency_ms, checks=1, ups=int(ok))
     totals = Accumulator()
