@@ -70,3 +70,12 @@ def purge_results_task() -> dict[str, int]:
 
     report = retention_purge(now=timezone.now())
     return {table: purge.deleted for table, purge in report.tables.items()}
+
+
+@shared_task(name="checks.build_rollups", ignore_result=True, soft_time_limit=240, time_limit=300)
+def build_rollups_task() -> int:
+    """Run by beat every 5 minutes: roll up the closed hours not built yet (bounded per run), and the
+    hour just closed again during its grace; idempotent (checks.rollups.rollups_build_recent)."""
+    from checks.rollups import rollups_build_recent  # noqa: PLC0415
+
+    return rollups_build_recent().hourly_rows
