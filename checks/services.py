@@ -19,8 +19,7 @@ from checks.probes import ProbeOutcome
 from checks.retries import probe_with_retries
 from checks.transitions import apply_result
 from monitors.models import Monitor
-from monitors.selectors import monitor_list_due
-from monitors.services import monitor_claim_due
+from monitors.services import monitor_claim_due_batch
 
 logger = logging.getLogger(__name__)
 
@@ -115,28 +114,44 @@ def status_change_claim(*, status_change_id: int, now: datetime) -> bool:
     return claimed == 1
 
 
-def checks_dispatch_due(*, now: datetime | None = None, limit: int | None = None) -> int:
-    """Claim every due monitor's slot and enqueue one run per region; returns how many slots were claimed.
+# One dispatch call claims batches until a batch comes back short or this many seconds have
+# passed (beat calls it every second; a backlog is worked off in batches, never one query per row).
+DISPATCH_BUDGET_SECONDS = 5.0
 
-    The claim is a conditional UPDATE on next_check_at, so two dispatchers (two beats) never
-    enqueue the same slot twice; a lost message only delays the monitor until the stale-slot
-    rule in monitor_claim_due moves it on.
+
+def checks_dispatch_due(*, now: datetime | None = None, limit: int | None = None) -> int:
+    """Claim every due slot (in batches) and enqueue one run per region; returns how many slots were enqueued.
+
+    monitors.services.monitor_claim_due_batch claims exactly once per slot (SKIP LOCKED on
+    PostgreSQL, a conditional UPDATE elsewhere), so two dispatchers (two beats) never enqueue
+    the same slot twice. A slot found too late (beat or workers were down) is skipped, not
+    run, and the monitor resumes at its own next slot: an outage ends without a burst. A lost
+    message costs that one slot; the monitor's next slot is already scheduled.
     """
     from checks.tasks import run_check_task  # noqa: PLC0415 - tasks import services
     from core.queues import region_queue  # noqa: PLC0415
 
     now = now or timezone.now()
-    claimed = 0
-    for due in monitor_list_due(now=now, limit=limit or settings.CHECKS_DISPATCH_BATCH):
-        if not monitor_claim_due(
-            monitor_id=due.id, due_at=due.next_check_at, interval_seconds=due.interval_seconds, now=now
-        ):
-            continue
-        claimed += 1
-        # A run that has not started within one interval is stale: the next slot supersedes it.
-        expires = now + timedelta(seconds=max(due.interval_seconds, 30))
-        for region in due.regions:
-            run_check_task.apply_async(
-                args=[due.id, due.next_check_at.isoformat(), region], queue=region_queue(region), expires=expires
-            )
-    return claimed
+    batch_size = limit or settings.CHECKS_DISPATCH_BATCH
+    started = time.monotonic()
+    enqueued = missed = 0
+    while True:
+        slots = monitor_claim_due_batch(now=now, limit=batch_size)
+        for slot in slots:
+            if slot.missed:
+                missed += 1
+                continue
+            enqueued += 1
+            # A run that has not started within one interval is stale: the next slot supersedes it.
+            expires = now + timedelta(seconds=max(slot.interval_seconds, 30))
+            for region in slot.regions:
+                run_check_task.apply_async(
+                    args=[slot.monitor_id, slot.due_at.isoformat(), region],
+                    queue=region_queue(region),
+                    expires=expires,
+                )
+        if len(slots) < batch_size or time.monotonic() - started > DISPATCH_BUDGET_SECONDS:
+            break
+    if missed:
+        logger.info("dispatch skipped missed slots count=%s", missed)
+    return enqueued

@@ -34,18 +34,19 @@ class DueMonitor:
     regions: list[str]
 
 
-def monitor_list_due(*, now: datetime, limit: int) -> list[DueMonitor]:
+def monitor_list_due(*, now: datetime, limit: int, skip_locked: bool = False) -> list[DueMonitor]:
     """Due, unpaused monitors, oldest slot first, read through monitor_due_idx.
 
+    skip_locked (PostgreSQL, inside the caller's transaction): lock the rows returned and pass
+    over rows another dispatcher holds (`FOR UPDATE SKIP LOCKED`), so concurrent claimers take
+    disjoint batches without waiting; used by monitors.services.monitor_claim_due_batch.
     Heartbeat monitors are never probed: their pings arrive at /ping/<token> and
     checks.check_heartbeats finds the late ones.
     """
-    rows = (
-        Monitor.objects.filter(paused=False, next_check_at__lte=now)
-        .exclude(kind=Monitor.Kind.HEARTBEAT)
-        .order_by("next_check_at")
-        .values_list("id", "next_check_at", "interval_seconds", "regions")[:limit]
-    )
+    rows = Monitor.objects.filter(paused=False, next_check_at__lte=now).exclude(kind=Monitor.Kind.HEARTBEAT)
+    if skip_locked:
+        rows = rows.select_for_update(skip_locked=True)
+    rows = rows.order_by("next_check_at").values_list("id", "next_check_at", "interval_seconds", "regions")[:limit]
     return [DueMonitor(*row) for row in rows]
 
 

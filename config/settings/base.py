@@ -312,11 +312,15 @@ API_RATE_LIMIT_PER_USER = env("API_RATE_LIMIT_PER_USER", default="600/min")
 API_RATE_LIMIT_PER_KEY = env("API_RATE_LIMIT_PER_KEY", default="600/min")
 
 # --- Celery -----------------------------------------------------------------
+# How long Redis keeps a delivered but unacknowledged task before it hands it to another worker.
+# At least 5x the longest task time limit (checks.run_check, 100 s), so a task is redelivered
+# only when its worker is surely gone; the same value everywhere Celery reads one, since the
+# shortest wins (RELIABILITY CEL-01; tests/test_celery_config.py). No countdown/eta is longer.
+CELERY_VISIBILITY_TIMEOUT_SECONDS = 600
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    # At least 5x the longest task time limit (checks.run_check, 100 s): an unacked task is
-    # redelivered only when its worker is surely gone (RELIABILITY CEL-01).
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT_SECONDS}
+    CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT_SECONDS}
 else:
     # Embedded default: kombu's filesystem transport under var/, no server.
     _broker_dir = Path(env("BROKER_DIR", default=str(VAR_DIR / "broker")))
@@ -335,11 +339,15 @@ CELERY_RESULT_BACKEND = None
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_TIMEZONE = TIME_ZONE
+# Why these values: config/celery.py. Every task is idempotent, so a redelivery is harmless
+# and a lost task is not: acknowledge after the run, requeue if the worker dies.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 45
 CELERY_TASK_TIME_LIMIT = 60
+# SIGTERM: running tasks get this long to finish, then are requeued (not lost, not waited on for ever).
+CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = 30.0
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Print emails of the console backend as they are, not as one log record per line.
 CELERY_WORKER_REDIRECT_STDOUTS = False
@@ -351,6 +359,8 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-notifications": {"task": "alerts.sweep_notifications", "schedule": 30.0, "options": {"expires": 60}},
     "check-heartbeats": {"task": "checks.check_heartbeats", "schedule": 30.0, "options": {"expires": 60}},
     "probe-regions": {"task": "checks.probe_regions", "schedule": 30.0, "options": {"expires": 30}},
+    # Hourly/daily rollups of closed hours; catches up after downtime, at most 12 hours a run.
+    "build-rollups": {"task": "checks.build_rollups", "schedule": 300.0, "options": {"expires": 290}},
     # Daily, off the hour; never with force: a run that would delete over half a table stops.
     "purge-results": {
         "task": "checks.purge_results",
@@ -376,6 +386,11 @@ CHECKS_MAX_REDIRECTS = env.int("CHECKS_MAX_REDIRECTS", default=5)
 # A PEM bundle of extra CAs the TLS probe trusts besides the system ones (a private CA; the tests).
 CHECKS_EXTRA_CA_FILE = env("CHECKS_EXTRA_CA_FILE", default="")
 CHECKS_DISPATCH_BATCH = env.int("CHECKS_DISPATCH_BATCH", default=500)
+# A new or resumed monitor's first check is due within min(interval, this), spread by its id, so
+# monitors created together stay spread (monitors.schedule); 0: at once. A slot found later than
+# CHECKS_MISSED_AFTER_SECONDS (capped at the interval) is skipped, not run: no burst after an outage.
+CHECKS_FIRST_CHECK_WITHIN_SECONDS = env.int("CHECKS_FIRST_CHECK_WITHIN_SECONDS", default=60)
+CHECKS_MISSED_AFTER_SECONDS = env.int("CHECKS_MISSED_AFTER_SECONDS", default=10)
 # Heartbeat pings: the first N bytes of a ping's body are kept; pings per token and per client address.
 CHECKS_PING_BODY_BYTES = env.int("CHECKS_PING_BODY_BYTES", default=10_000)
 CHECKS_PINGS_PER_TOKEN = env("CHECKS_PINGS_PER_TOKEN", default="60/m")
