@@ -61,7 +61,10 @@ def region_probe_task(region: str, sent_at: str) -> None:
 
 
 # Batches commit one by one, so a run stopped by the hard limit resumes where it stopped next day.
-@shared_task(name="checks.purge_results", ignore_result=True, soft_time_limit=3300, time_limit=3600)
+# Acked on receipt (acks_late=False), like build_rollups: a run longer than a fifth of the Redis
+# visibility timeout would be handed to a second worker while the first still runs; a run lost
+# with its worker costs nothing, beat starts the next one (CEL-01, tests/test_celery_config.py).
+@shared_task(name="checks.purge_results", acks_late=False, ignore_result=True, soft_time_limit=3300, time_limit=3600)
 def purge_results_task() -> dict[str, int]:
     """Run by beat daily: checks.retention.retention_purge, never with force (a refusal raises and logs ERROR)."""
     from django.utils import timezone  # noqa: PLC0415
@@ -72,7 +75,7 @@ def purge_results_task() -> dict[str, int]:
     return {table: purge.deleted for table, purge in report.tables.items()}
 
 
-@shared_task(name="checks.build_rollups", ignore_result=True, soft_time_limit=240, time_limit=300)
+@shared_task(name="checks.build_rollups", acks_late=False, ignore_result=True, soft_time_limit=240, time_limit=300)
 def build_rollups_task() -> int:
     """Run by beat every 5 minutes: roll up the closed hours not built yet (bounded per run), and the
     hour just closed again during its grace; idempotent (checks.rollups.rollups_build_recent)."""
