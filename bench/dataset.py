@@ -1,13 +1,15 @@
 """The bench's data, made through the product's own services (call after django.setup()).
 
 - One organisation "Bench" with N HTTP monitors made by monitors.services.monitor_create (audit
-  row and all), parked far in the future until the processes are up, then given first due times
-  spread evenly over one interval (slot i of N at t0 + i/N * interval), as a product spreading
-  first runs would: no thundering herd, and a known grid to count slots against.
-- One organisation "Bench dashboard" with the dashboard's monitors (default 500), parked so they
-  are never checked, with synthetic history: 24 h at one result a minute each, and 90 days for the
-  first one (the metrics query). History is one server-side INSERT ... SELECT generate_series, not
-  the service: it only gives the read queries realistic rows to read.
+  row and all) while the worker and beat already run, so first runs are spread exactly as the
+  product spreads them. The harness then waits a warm-up (one interval and a little) so every
+  monitor is on its steady grid of slots, and takes each monitor's next_check_at at the window's
+  start as that grid's anchor: slots are counted against the product's own phases.
+- One organisation "Bench dashboard" with the dashboard's monitors (default 500), parked (next
+  check ten years away) so they are never checked, with synthetic history: 24 h at one result a
+  minute each, and 90 days for the first one (the metrics query). History is one server-side
+  INSERT ... SELECT generate_series, not the service: it only gives the read queries realistic
+  rows to read.
 """
 
 from __future__ import annotations
@@ -37,36 +39,31 @@ def make_organization(*, email: str, name: str):  # noqa: ANN201 - accounts.mode
 
 
 def create_monitors(*, organization, count: int, url: str, interval: int, prefix: str) -> list[int]:  # noqa: ANN001
-    parked = timezone.now() + PARKED
-    ids = []
-    for index in range(count):
-        monitor = monitor_create(
+    return [
+        monitor_create(
             organization=organization,
-            now=parked,
             name=f"{prefix} {index:05d}",
             kind=Monitor.Kind.HTTP,
             url=url,
             interval_seconds=interval,
             timeout_seconds=10,
-        )
-        ids.append(monitor.id)
-    return ids
+        ).id
+        for index in range(count)
+    ]
 
 
-def spread_first_runs(*, monitor_ids: list[int], start: datetime, interval: int) -> dict[int, datetime]:
-    """Give monitor i of N its first slot at start + i/N * interval; returns {monitor id: first due}."""
-    count = len(monitor_ids)
-    first_due = {
-        monitor_id: start + timedelta(seconds=interval * index / count) for index, monitor_id in enumerate(monitor_ids)
-    }
-    monitors = [Monitor(id=monitor_id, next_check_at=due) for monitor_id, due in first_due.items()]
-    Monitor.objects.bulk_update(monitors, ["next_check_at"], batch_size=1000)
-    return first_due
+def park(*, monitor_ids: list[int]) -> None:
+    """Move the monitors' next check ten years away: shown on the dashboard, never checked during a run."""
+    Monitor.objects.filter(id__in=monitor_ids).update(next_check_at=timezone.now() + PARKED)
+
+
+def next_checks(*, monitor_ids: list[int]) -> dict[int, datetime]:
+    return dict(Monitor.objects.filter(id__in=monitor_ids).values_list("id", "next_check_at"))
 
 
 def seed_history(*, monitor_ids: list[int], long_monitor_id: int, step_seconds: int = 60) -> int:
     """Synthetic results: 24 h for each monitor, 90 days for long_monitor_id. Returns rows inserted."""
-    now = timezone.now().replace(microsecond=0) - timedelta(hours=2)  # clear of the run's own slots
+    now = timezone.now().replace(microsecond=0) - timedelta(minutes=1)  # up to now: the current hour stays raw
     sql = """
         INSERT INTO checks_checkresult
             (monitor_id, region, due_at, started_at, ok, status_code, latency_ms, error_kind, error,
@@ -85,6 +82,24 @@ def seed_history(*, monitor_ids: list[int], long_monitor_id: int, step_seconds: 
         rows += cursor.rowcount
         cursor.execute("ANALYZE checks_checkresult")
     return rows
+
+
+def build_rollups(*, days: int = 91) -> str:
+    """Roll the seeded history up with the product's own builder, as its beat task would have.
+
+    The progress mark is left at the current hour, so the beat task in the run only does its
+    steady-state work (the hour just closed), not a catch-up of the seeded days.
+    """
+    try:
+        from checks.models import RollupProgress  # noqa: PLC0415
+        from checks.rollups import floor_to, rollups_build  # noqa: PLC0415
+    except ImportError:
+        return "the product has no checks.rollups: queries read raw results"
+    now = timezone.now()
+    built = rollups_build(since=now - timedelta(days=days), until=now, now=now)
+    current = floor_to(now, timedelta(hours=1))
+    RollupProgress.objects.update_or_create(period="hour", defaults={"built_until": current})
+    return f"rollups built from the seeded history: {built.hourly_rows} hourly, {built.daily_rows} daily rows"
 
 
 def time_calls(client: Client, path: str, *, calls: int) -> list[float]:
@@ -107,15 +122,36 @@ def logged_in_client(user) -> Client:  # noqa: ANN001
     return client
 
 
-def database_size() -> dict[str, object]:
-    """Size of checks_checkresult with its indexes and TOAST (summed over partitions, if it has any)."""
+def database_size(*, bench_monitor_ids: list[int]) -> dict[str, object]:
+    """Size of checks_checkresult with its indexes and TOAST (summed over partitions, if it has any),
+    each index's size, and the mean stored row (heap tuple data) of the run's own results and of the
+    synthetic history, so a difference between the two shows."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT coalesce(sum(pg_total_relation_size(relid)), 0) FROM pg_partition_tree('checks_checkresult')"
         )
         table_bytes = int(cursor.fetchone()[0])
+        if not table_bytes:  # a plain table: pg_partition_tree lists nothing
+            cursor.execute("SELECT pg_total_relation_size('checks_checkresult')")
+            table_bytes = int(cursor.fetchone()[0])
         cursor.execute("SELECT count(*) FROM checks_checkresult")
         rows = int(cursor.fetchone()[0])
         cursor.execute("SELECT pg_database_size(current_database())")
         database_bytes = int(cursor.fetchone()[0])
-    return {"rows": rows, "table_bytes": table_bytes, "database_bytes": database_bytes}
+        cursor.execute(
+            "SELECT indexrelid::regclass::text, pg_relation_size(indexrelid) FROM pg_index"
+            " WHERE indrelid = 'checks_checkresult'::regclass ORDER BY 1"
+        )
+        indexes = {name: int(size) for name, size in cursor.fetchall()}
+        cursor.execute(
+            "SELECT monitor_id = ANY(%s), round(avg(pg_column_size(r.*))) FROM checks_checkresult r GROUP BY 1",
+            [bench_monitor_ids],
+        )
+        mean_row = {("bench" if mine else "history"): int(size) for mine, size in cursor.fetchall()}
+    return {
+        "rows": rows,
+        "table_bytes": table_bytes,
+        "database_bytes": database_bytes,
+        "index_bytes": indexes,
+        "mean_row_data_bytes": mean_row,
+    }

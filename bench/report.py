@@ -161,7 +161,7 @@ def render_text(report: Report) -> str:
         "CPU seconds (per 1,000 checks)",
     ]
     for name, seconds in report.cpu_seconds.items():
-        lines.append(f"  {name:<22} {seconds:8.2f} s   ({_fmt(report.cpu_per_1000_checks.get(name))})")
+        lines.append(f"  {name:<26} {seconds:8.2f} s   ({_fmt(report.cpu_per_1000_checks.get(name))})")
     db = report.database
     lines += [
         "",
@@ -170,6 +170,10 @@ def render_text(report: Report) -> str:
         f"  checkresult size       {_mb(db.get('table_bytes'))} MB (table + indexes + toast)",
         f"  per million results    {_mb(db.get('bytes_per_million'))} MB   (bar: < 150 MB)",
     ]
+    if mean_row := db.get("mean_row_data_bytes"):
+        lines.append("  mean row data          " + ", ".join(f"{k} {v} B" for k, v in mean_row.items()))  # type: ignore[union-attr]
+    for name, size in (db.get("index_bytes") or {}).items():  # type: ignore[union-attr]
+        lines.append(f"  index {name:<36} {_mb(size)} MB")
     if report.queries:
         lines += ["", "Queries (median / p95 / max over the calls)"]
         for name, q in report.queries.items():

@@ -17,6 +17,7 @@ import os
 import signal
 import sys
 import time
+import warnings
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
@@ -32,6 +33,7 @@ logger = logging.getLogger("bench")
 RESULTS = Path(__file__).resolve().parent / "results"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/driftwatch_bench"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/7"
+BEAT_GRACE = timedelta(seconds=3)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -45,6 +47,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--dashboard-monitors", type=int, default=500, help="monitors on the timed dashboard")
     parser.add_argument("--query-calls", type=int, default=20, help="timed calls per query (default 20)")
     parser.add_argument("--no-history", action="store_true", help="skip the synthetic 24 h / 90 d history")
+    parser.add_argument("--warmup", type=int, default=None, help="seconds before the window (default interval + 5)")
     parser.add_argument("--drain", type=int, default=30, help="max seconds for queued checks after the window")
     parser.add_argument("--log-level", default="INFO", help="the product's LOG_LEVEL (default INFO, as shipped)")
     return parser.parse_args(argv)
@@ -124,7 +127,12 @@ def _stop_on_signal(signum: int, frame: FrameType | None) -> None:
 
 def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 - one linear script
     args = parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s bench: %(message)s", datefmt="%H:%M:%S")
+    # Its own handler: Django's LOGGING (JSON on stdout, root at WARNING here) must not swallow these lines.
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s bench: %(message)s", datefmt="%H:%M:%S"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
     signal.signal(signal.SIGTERM, _stop_on_signal)
     env = bench_env(args)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -135,12 +143,14 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 - one linear sc
     logger.info("resetting %s and %s", urlsplit(env["DATABASE_URL"]).path, env["REDIS_URL"])
     reset_stores(env)
     os.environ.update(env)
+    os.environ["LOG_LEVEL"] = "WARNING"  # the harness's own Django: the processes keep --log-level
     import subprocess  # noqa: PLC0415, S404
 
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=processes.ROOT, check=True)  # noqa: S603
     import django  # noqa: PLC0415
 
     django.setup()
+    warnings.filterwarnings("ignore", message="No directory at")  # whitenoise: no collectstatic for a bench
     from bench import dataset  # noqa: PLC0415 - needs Django set up
 
     procs: list[processes.Proc] = []
@@ -152,23 +162,22 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 - one linear sc
         processes.wait_for_port(target, target_port, timeout=15)
         target_url = f"http://127.0.0.1:{target_port}/health.json"
 
-        began = time.monotonic()
-        _, bench_org = dataset.make_organization(email=dataset.BENCH_EMAIL, name="Bench")
-        monitor_ids = dataset.create_monitors(
-            organization=bench_org, count=args.monitors, url=target_url, interval=args.interval, prefix="bench"
-        )
-        logger.info("created %s monitors with monitor_create in %.1f s", len(monitor_ids), time.monotonic() - began)
         dash_user, dash_org = dataset.make_organization(email=dataset.DASHBOARD_EMAIL, name="Bench dashboard")
         dash_ids = dataset.create_monitors(
             organization=dash_org, count=args.dashboard_monitors, url=target_url, interval=60, prefix="dash"
         )
+        dataset.park(monitor_ids=dash_ids)
         if not args.no_history and dash_ids:
             began = time.monotonic()
             try:
                 rows = dataset.seed_history(monitor_ids=dash_ids, long_monitor_id=dash_ids[0])
                 logger.info("seeded %s history rows in %.1f s", rows, time.monotonic() - began)
+                began = time.monotonic()
+                notes.append(dataset.build_rollups())
+                logger.info("%s in %.1f s", notes[-1], time.monotonic() - began)
             except Exception as exc:  # noqa: BLE001 - a schema the seed does not fit: report, go on
                 notes.append(f"history not seeded ({type(exc).__name__}: {exc}); query timings read an empty history")
+        _, bench_org = dataset.make_organization(email=dataset.BENCH_EMAIL, name="Bench")
         django.db.connections.close_all()
 
         workers = [
@@ -185,13 +194,21 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 - one linear sc
             processes.wait_for_port(web, web_port, timeout=60)
         for worker in workers:
             processes.wait_for_log(worker, "ready", timeout=90)
-        time.sleep(2)  # beat's first ticks
 
-        start = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=3)
-        first_due = dataset.spread_first_runs(monitor_ids=monitor_ids, start=start, interval=args.interval)
+        # Created while worker and beat run: first checks start as the product spreads them.
+        began = time.monotonic()
+        monitor_ids = dataset.create_monitors(
+            organization=bench_org, count=args.monitors, url=target_url, interval=args.interval, prefix="bench"
+        )
+        logger.info("created %s monitors with monitor_create in %.1f s", len(monitor_ids), time.monotonic() - began)
+        warmup = args.warmup if args.warmup is not None else args.interval + 5
+        logger.info("warm-up %s s: every monitor reaches its steady grid", warmup)
+        start = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=warmup)
         end = start + timedelta(seconds=args.duration)
         django.db.connections.close_all()
         time.sleep(max(0.0, (start - datetime.now(UTC)).total_seconds()))
+        first_due = dataset.next_checks(monitor_ids=monitor_ids)  # each monitor's grid, as the product set it
+        django.db.connections.close_all()
 
         stats = procfs.all_stats()
         cpu0 = {p.name: procfs.tree_cpu_ticks(p.pid, stats) for p in procs}
@@ -199,7 +216,8 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 - one linear sc
         logger.info("window %s .. %s (%s s)", start.isoformat(), end.isoformat(), args.duration)
         count_sql = "SELECT count(*) FROM checks_checkresult WHERE monitor_id = ANY(%s) AND started_at >= %s"
         last_progress = time.monotonic()
-        while datetime.now(UTC) < end:
+        # Beat runs BEAT_GRACE past the window so the slots due in its last second are claimed too.
+        while datetime.now(UTC) < end + BEAT_GRACE:
             pg.poll()
             if time.monotonic() - last_progress >= 30:
                 last_progress = time.monotonic()
@@ -247,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 - one linear sc
         if failed:
             notes.append(f"{failed} of the window's checks failed (see the worker logs in {log_dir.name}/)")
 
-        database = dataset.database_size()
+        database = dataset.database_size(bench_monitor_ids=monitor_ids)
         database["bytes_per_million"] = bytes_per_million(table_bytes=database["table_bytes"], rows=database["rows"])
 
         queries = {}
