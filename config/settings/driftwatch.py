@@ -1,0 +1,47 @@
+"""Driftwatch's own settings: checks, heartbeats, retention, alerts. Star-imported by base.py.
+
+Read from the environment like every setting (base.py has already loaded the optional .env file
+into it), each with an embedded default that is safe for development.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+import environ
+
+env = environ.Env()
+
+ALLOW_PRIVATE_TARGETS = env.bool("ALLOW_PRIVATE_TARGETS", default=False)
+# A narrower opt-in: private networks checks and webhooks may reach (CIDRs, e.g. 10.0.0.0/8);
+# link-local and metadata stay refused. Parsed here so a typo fails at boot, not per check.
+CHECKS_ALLOWED_PRIVATE_NETWORKS = [
+    str(ipaddress.ip_network(cidr, strict=False)) for cidr in env.list("CHECKS_ALLOWED_PRIVATE_NETWORKS", default=[])
+]
+MIN_CHECK_INTERVAL = env.int("MIN_CHECK_INTERVAL", default=30)
+CHECK_REGION = env("CHECK_REGION", default="local")
+# Every region some worker serves; a monitor may only be checked from these.
+CHECK_REGIONS = env.list("CHECK_REGIONS", default=[CHECK_REGION])
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+CHECKS_MAX_BODY_BYTES = env.int("CHECKS_MAX_BODY_BYTES", default=1024 * 1024)
+CHECKS_MAX_REDIRECTS = env.int("CHECKS_MAX_REDIRECTS", default=5)
+# A PEM bundle of extra CAs the TLS probe trusts besides the system ones (a private CA; the tests).
+CHECKS_EXTRA_CA_FILE = env("CHECKS_EXTRA_CA_FILE", default="")
+CHECKS_DISPATCH_BATCH = env.int("CHECKS_DISPATCH_BATCH", default=500)
+# A new or resumed monitor's first check is due within min(interval, this), spread by its id, so
+# monitors created together stay spread (monitors.schedule); 0: at once. A slot found later than
+# CHECKS_MISSED_AFTER_SECONDS (capped at the interval) is skipped, not run: no burst after an outage.
+CHECKS_FIRST_CHECK_WITHIN_SECONDS = env.int("CHECKS_FIRST_CHECK_WITHIN_SECONDS", default=60)
+CHECKS_MISSED_AFTER_SECONDS = env.int("CHECKS_MISSED_AFTER_SECONDS", default=10)
+# Heartbeat pings: the first N bytes of a ping's body are kept; pings per token and per client address.
+CHECKS_PING_BODY_BYTES = env.int("CHECKS_PING_BODY_BYTES", default=10_000)
+CHECKS_PINGS_PER_TOKEN = env("CHECKS_PINGS_PER_TOKEN", default="60/m")
+CHECKS_PINGS_PER_IP = env("CHECKS_PINGS_PER_IP", default="600/m")
+# First pause before retrying a failed probe inside one run; doubles per retry, ±20 % jitter.
+CHECKS_RETRY_BASE_MS = env.int("CHECKS_RETRY_BASE_MS", default=500)
+# Retention (checks.retention, run daily by beat): raw results and heartbeat pings per
+# organisation (its result_retention_days; this is a new organisation's default), rollups globally.
+CHECKS_RESULT_RETENTION_DAYS = env.int("CHECKS_RESULT_RETENTION_DAYS", default=30)
+CHECKS_ROLLUP_RETENTION_DAYS = env.int("CHECKS_ROLLUP_RETENTION_DAYS", default=730)
+ALERTS_WEBHOOK_TIMEOUT_MS = env.int("ALERTS_WEBHOOK_TIMEOUT_MS", default=15_000)
+ALERTS_MAX_ATTEMPTS = env.int("ALERTS_MAX_ATTEMPTS", default=8)
