@@ -26,13 +26,12 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.apps import apps
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 
 from accounts.models import Organization
-from checks.models import CheckResult, HeartbeatPing, StatusChange
+from checks.models import CheckResult, HeartbeatPing, Rollup, RollupProgress, StatusChange
 
 logger = logging.getLogger(__name__)
 
@@ -41,8 +40,6 @@ HEARTBEAT_PINGS_KEPT = 100
 RECOVERED_STATES = ("up", "degraded")  # alerts.services.outbox.RECOVERED
 MIN_AGE = timedelta(days=1)  # no cutoff may be later than now - 1 day
 MAX_SHARE_WITHOUT_FORCE = 0.5
-ROLLUP_MODEL = "checks.Rollup"
-ROLLUP_PROGRESS_MODEL = "checks.RollupProgress"
 
 
 class RetentionGuardError(Exception):
@@ -142,32 +139,17 @@ def ping_candidates(*, organization_id: int, cutoff: datetime) -> QuerySet[Heart
     )
 
 
-def _model(label: str) -> type[models.Model] | None:
-    # Looked up by name: the rollup models belong to checks.rollups, which this module must not
-    # depend on for its import (retention works, minus the rollup rules, without them).
-    try:
-        return apps.get_model(label)
-    except LookupError:
-        return None
-
-
 def _rolled_up_until() -> datetime | None:
-    """Raw results before this are in hourly rollups (None: rollups are not being built)."""
-    progress = _model(ROLLUP_PROGRESS_MODEL)
-    if progress is None:
-        return None
-    return progress.objects.filter(period="hour").values_list("built_until", flat=True).first()
+    """Raw results before this are in hourly rollups (None: rollups have not been built yet)."""
+    return RollupProgress.objects.filter(period="hour").values_list("built_until", flat=True).first()
 
 
-def _rollup_plan(*, now: datetime) -> tuple[type[models.Model], list[QuerySet]] | None:
-    """Rollups older than CHECKS_ROLLUP_RETENTION_DAYS, or None while the rollup model does not exist."""
-    model = _model(ROLLUP_MODEL)
-    if model is None:
-        return None
+def _rollup_plan(*, now: datetime) -> tuple[type[models.Model], list[QuerySet]]:
+    """Rollups older than CHECKS_ROLLUP_RETENTION_DAYS."""
     cutoff = _cutoff(now=now, days=settings.CHECKS_ROLLUP_RETENTION_DAYS, what="rollups")
     # One queryset per period, so each is a range scan of rollup_period_time_idx.
-    return model, [
-        model.objects.filter(period=period, bucket_start__lt=cutoff).order_by() for period in ("hour", "day")
+    return Rollup, [
+        Rollup.objects.filter(period=period, bucket_start__lt=cutoff).order_by() for period in ("hour", "day")
     ]
 
 
@@ -183,11 +165,7 @@ def _plans(*, now: datetime) -> list[tuple[type[models.Model], list[QuerySet]]]:
         results_cutoff = cutoff if rolled_up_until is None else min(cutoff, rolled_up_until)
         results.append(result_candidates(organization_id=organization_id, cutoff=results_cutoff, now=now))
         pings.append(ping_candidates(organization_id=organization_id, cutoff=cutoff))
-    plans: list[tuple[type[models.Model], list[QuerySet]]] = [(CheckResult, results), (HeartbeatPing, pings)]
-    rollups = _rollup_plan(now=now)
-    if rollups is not None:
-        plans.append(rollups)
-    return plans
+    return [(CheckResult, results), (HeartbeatPing, pings), _rollup_plan(now=now)]
 
 
 def _delete_in_batches(*, model: type[models.Model], candidates: QuerySet, batch_size: int) -> int:

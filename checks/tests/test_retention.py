@@ -10,12 +10,11 @@ from datetime import datetime, timedelta
 from io import StringIO
 
 import pytest
-from django.apps import apps
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from accounts.models import Organization
-from checks.models import CheckResult, HeartbeatPing, StatusChange
+from checks.models import CheckResult, HeartbeatPing, Rollup, RollupProgress, StatusChange
 from checks.retention import (
     HEARTBEAT_PINGS_KEPT,
     STATUS_CHANGE_KEEP_DAYS,
@@ -30,14 +29,6 @@ pytestmark = pytest.mark.django_db
 # Module import time: the task and the command read the real clock, seconds later at most.
 T = timezone.now().replace(microsecond=0)
 STATES = ["up", "down", "degraded", "paused", "pending"]
-try:
-    RollupProgress = apps.get_model("checks", "RollupProgress")
-except LookupError:  # rollups not built yet: the rollup rules are skipped
-    RollupProgress = None
-try:
-    Rollup = apps.get_model("checks", "Rollup")
-except LookupError:
-    Rollup = None
 
 
 def organization(name: str, days: int) -> Organization:
@@ -93,16 +84,15 @@ def build_world(rng: random.Random) -> World:
                     for _ in range(count)
                 ]
                 HeartbeatPing.objects.bulk_create(pings)
-            if Rollup is not None:
-                days = sorted(set(rng.sample(range(0, 800), k=rng.randint(0, 12))))
-                Rollup.objects.bulk_create(
-                    [
-                        Rollup(monitor=m, region="local", period="day", bucket_start=T - timedelta(days=d), checks=1)
-                        for d in days
-                    ]
-                )
+            days = sorted(set(rng.sample(range(0, 800), k=rng.randint(0, 12))))
+            Rollup.objects.bulk_create(
+                [
+                    Rollup(monitor=m, region="local", period="day", bucket_start=T - timedelta(days=d), checks=1)
+                    for d in days
+                ]
+            )
     rolled_up_until = None
-    if RollupProgress is not None and rng.random() < 0.5:
+    if rng.random() < 0.5:
         rolled_up_until = T - timedelta(days=rng.choice([3, 20, 45]))
         RollupProgress.objects.create(period="hour", built_until=rolled_up_until)
     return World(organizations=orgs, rolled_up_until=rolled_up_until)
@@ -149,10 +139,7 @@ def oracle(world: World) -> dict[str, set[int]]:
         cutoff = T - timedelta(days=days[org_of[mid]])
         kept_pings |= {pid for received, pid in pings if received >= cutoff or (received, pid) in newest}
     kept = {"results": kept_results, "pings": kept_pings}
-    if Rollup is not None:
-        kept["rollups"] = set(
-            Rollup.objects.filter(bucket_start__gte=T - timedelta(days=730)).values_list("id", flat=True)
-        )
+    kept["rollups"] = set(Rollup.objects.filter(bucket_start__gte=T - timedelta(days=730)).values_list("id", flat=True))
     return kept
 
 
@@ -161,8 +148,7 @@ def remaining() -> dict[str, set[int]]:
         "results": set(CheckResult.objects.values_list("id", flat=True)),
         "pings": set(HeartbeatPing.objects.values_list("id", flat=True)),
     }
-    if Rollup is not None:
-        left["rollups"] = set(Rollup.objects.values_list("id", flat=True))
+    left["rollups"] = set(Rollup.objects.values_list("id", flat=True))
     return left
 
 
@@ -222,7 +208,6 @@ def test_data_02_zero_retention_refuses_and_logs_an_error(caplog: pytest.LogCapt
     assert any(r.levelno == logging.ERROR and "refused" in r.getMessage() for r in caplog.records)
 
 
-@pytest.mark.skipif(Rollup is None, reason="no rollup model")
 def test_data_02_missing_or_too_recent_rollup_cutoff_refuses(settings) -> None:
     aged_monitor()
     for days in (0, None, 0.5):  # 0.5 days: a cutoff later than now - 1 day
@@ -277,16 +262,13 @@ def test_retention_proved_rollups_remain_and_live_data_is_untouched() -> None:
     old = results(m, [T - timedelta(days=d) for d in range(60, 30, -1)])
     recent = results(m, [T - timedelta(hours=h) for h in range(0, 24 * 29, 6)])
     quiet_latest = results(quiet, [T - timedelta(days=200)])
-    rollup_ids: set[int] = set()
-    if Rollup is not None:
-        rollup_ids = {
-            Rollup.objects.create(monitor=m, region="local", period=p, bucket_start=T - timedelta(days=d), checks=1).id
-            for p in ("hour", "day")
-            for d in range(60, 30, -3)
-        }
+    rollup_ids = {
+        Rollup.objects.create(monitor=m, region="local", period=p, bucket_start=T - timedelta(days=d), checks=1).id
+        for p in ("hour", "day")
+        for d in range(60, 30, -3)
+    }
     retention_purge(now=T, force=True)
     left = set(CheckResult.objects.values_list("id", flat=True))
     assert not left & {r.id for r in old}
     assert {r.id for r in recent} | {quiet_latest[0].id} == left
-    if Rollup is not None:
-        assert set(Rollup.objects.values_list("id", flat=True)) == rollup_ids
+    assert set(Rollup.objects.values_list("id", flat=True)) == rollup_ids
