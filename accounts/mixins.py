@@ -7,9 +7,11 @@ from typing import Any
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.functional import cached_property
 
+from accounts.models import Organization
 from accounts.roles import Permission, role_can
-from accounts.selectors import role_for_request
+from accounts.selectors import organization_get_for_request, role_for_request
 
 
 class PermissionRequiredMixin(LoginRequiredMixin):
@@ -20,6 +22,15 @@ class PermissionRequiredMixin(LoginRequiredMixin):
 
     read_permission: Permission = Permission.VIEW
     write_permission: Permission | None = None
+    request: HttpRequest
+
+    @cached_property
+    def organization(self) -> Organization:
+        """The organisation the request acts for; none at all is the same 404 as another tenant's."""
+        organization = organization_get_for_request(request=self.request)
+        if organization is None:
+            raise Http404("No organisation.")
+        return organization
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:

@@ -35,7 +35,7 @@ from accounts.mixins import PermissionRequiredMixin
 from accounts.models import Membership, Organization
 from accounts.ratelimits import invitation_rate_limit
 from accounts.roles import Permission, role_can
-from accounts.selectors import SESSION_ORGANIZATION_KEY, membership_get, organization_get_for_request, role_for_request
+from accounts.selectors import SESSION_ORGANIZATION_KEY, membership_get, role_for_request
 from accounts.selectors_organizations import (
     invitation_get_in_organization,
     invitation_list_pending_for_organization,
@@ -66,15 +66,6 @@ def _safe_next(request: HttpRequest, target: str | None, default: str = "/") -> 
 
 
 class OrganizationPageMixin(PermissionRequiredMixin):
-    request: HttpRequest
-
-    @cached_property
-    def organization(self) -> Organization:
-        organization = organization_get_for_request(request=self.request)
-        if organization is None:
-            raise Http404("No organisation.")
-        return organization
-
     @cached_property
     def role(self) -> str | None:
         return role_for_request(request=self.request)

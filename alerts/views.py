@@ -13,13 +13,10 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.functional import cached_property
 from django.views import View
 
 from accounts.mixins import PermissionRequiredMixin
-from accounts.models import Organization
 from accounts.roles import Permission
-from accounts.selectors import organization_get_for_request
 from accounts.services import actor_for_request
 from alerts.forms import ChannelForm
 from alerts.models import Channel
@@ -30,15 +27,7 @@ from alerts.services import channel_create, channel_delete, channel_send_test
 class OrganizationMixin(PermissionRequiredMixin):
     """The role table (accounts.roles): reading needs VIEW, changing channels MANAGE_CHANNELS."""
 
-    request: HttpRequest
     write_permission = Permission.MANAGE_CHANNELS
-
-    @cached_property
-    def organization(self) -> Organization:
-        organization = organization_get_for_request(request=self.request)
-        if organization is None:
-            raise Http404("No organisation.")
-        return organization
 
 
 class ChannelMixin(OrganizationMixin):

@@ -13,13 +13,10 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.views import View
 
 from accounts.mixins import PermissionRequiredMixin
-from accounts.models import Organization
 from accounts.roles import Permission
-from accounts.selectors import organization_get_for_request
 from accounts.services import actor_for_request
 from monitors.forms_maintenance import WEEKDAYS, MaintenanceWindowForm
 from monitors.maintenance import window_active
@@ -35,15 +32,7 @@ from monitors.services_maintenance import (
 class OrganizationMixin(PermissionRequiredMixin):
     """Reading needs VIEW; creating, changing and deleting windows MANAGE_MONITORS."""
 
-    request: HttpRequest
     write_permission = Permission.MANAGE_MONITORS
-
-    @cached_property
-    def organization(self) -> Organization:
-        organization = organization_get_for_request(request=self.request)
-        if organization is None:
-            raise Http404("No organisation.")
-        return organization
 
 
 class WindowMixin(OrganizationMixin):
