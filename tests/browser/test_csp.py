@@ -8,19 +8,14 @@ data: image) and the API docs (Swagger UI).
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from checks.services import check_execute
 from conftest import make_user, organization_of
 from monitors.services import monitor_create
-from tests.browser.test_signup_to_dashboard import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.chromium import new_page
 from tests.servers import HttpTarget
-
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -34,20 +29,8 @@ document.addEventListener("securitypolicyviolation", (e) => {
 
 
 @pytest.fixture
-def page() -> Iterator[Page]:
-    if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium is missing: install Debian's chromium package to run the browser tests")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = browser.new_context()
-        context.add_init_script(COLLECT)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        try:
-            yield page
-        finally:
-            context.close()
-            browser.close()
+def page(browser: Browser) -> Page:
+    return new_page(browser, init_script=COLLECT)
 
 
 def violations(page: Page) -> list[str]:
