@@ -179,6 +179,18 @@ def _hourly_from_results(monitor_ids: list[int], since: datetime, until: datetim
     return found
 
 
+# A rollup's aggregate columns: what an upsert rewrites and what a daily row sums from hourly ones.
+_AGGREGATE_FIELDS = (
+    "checks",
+    "ups",
+    "latency_count",
+    "latency_sum_ms",
+    "latency_min_ms",
+    "latency_max_ms",
+    "histogram",
+)
+
+
 def _upsert(period: str, found: dict[Key, Accumulator]) -> int:
     rows = [
         Rollup(
@@ -201,15 +213,7 @@ def _upsert(period: str, found: dict[Key, Accumulator]) -> int:
         batch_size=500,
         update_conflicts=True,
         unique_fields=["monitor", "period", "bucket_start", "region"],
-        update_fields=[
-            "checks",
-            "ups",
-            "latency_count",
-            "latency_sum_ms",
-            "latency_min_ms",
-            "latency_max_ms",
-            "histogram",
-        ],
+        update_fields=list(_AGGREGATE_FIELDS),
     )
     return len(rows)
 
@@ -220,17 +224,7 @@ def _daily_from_hourly(day: datetime) -> int:
     hourly = (
         Rollup.objects.filter(period=Rollup.Period.HOUR, bucket_start__gte=day, bucket_start__lt=day + DAY)
         .order_by()
-        .values_list(
-            "monitor_id",
-            "region",
-            "checks",
-            "ups",
-            "latency_count",
-            "latency_sum_ms",
-            "latency_min_ms",
-            "latency_max_ms",
-            "histogram",
-        )
+        .values_list("monitor_id", "region", *_AGGREGATE_FIELDS)
     )
     for monitor_id, region, checks, ups, count, total, low, high, stored in hourly.iterator(chunk_size=2000):
         one = Accumulator.of_rollup(checks=checks, ups=ups, count=count, total=total, low=low, high=high, stored=stored)
