@@ -91,5 +91,5 @@ def test_ten_05_error_messages_to_mallory_never_name_alices_objects(api_client_f
     ]
     for response in responses:
         text = response.content.decode()
-        for value in (*ALICE, "Alice Inc", alice_hook.secret, str(alice_monitor.pk) + "/"):
+        for value in (*ALICE, "Alice Inc", alice_hook.secret, f"/{alice_monitor.pk}/"):
             assert value not in text, f"{response.request['PATH_INFO']} ({response.status_code}) names {value!r}"
