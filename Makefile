@@ -11,7 +11,7 @@ WORKER_CONCURRENCY ?= 4
 SITE_URL ?= http://$(HOST):$(PORT)
 export HOST PORT WEB_WORKERS WORKER_CONCURRENCY SITE_URL
 
-.PHONY: run test lint migrate superuser clean bench
+.PHONY: run test lint migrate superuser clean bench bench-drift
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Driftwatch needs Python 3.11 or newer")'
@@ -40,10 +40,17 @@ test: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(PY) -m bench.run $(BENCH_ARGS)
 
+## make bench-drift: parse + shape + diff of seeded 1 MB bodies (no database); writes bench/results/drift.json.
+bench-drift: $(VENV)/.installed
+	$(PY) -m bench.drift $(BENCH_ARGS)
+
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
+	@# DATA-07: the PostgreSQL SQL of each migration (SQLite's table rebuilds would all look unsafe).
+	@if [[ "$${DATABASE_URL:-}" == postgres* ]]; then $(PY) manage.py lintmigrations --no-cache --quiet ok ignore; \
+	else echo "lintmigrations skipped: it lints PostgreSQL's SQL, set DATABASE_URL=postgres://..."; fi
 
 migrate: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput

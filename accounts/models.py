@@ -36,6 +36,13 @@ class UserManager(BaseUserManager["User"]):
 class User(AbstractUser):
     username = None  # type: ignore[assignment]
     email = models.EmailField("email address", unique=True)
+    # Account deletion (accounts.services.account_deletion): soft for ACCOUNTS_DELETION_GRACE_DAYS,
+    # then hard, and only for an account whose deletion was confirmed with a signed token.
+    deletion_requested_at = models.DateTimeField(null=True, blank=True)
+    deletion_confirmed_at = models.DateTimeField(null=True, blank=True)
+    deletion_token = models.CharField(max_length=300, blank=True, default="")  # the signed confirmation
+    # {organisation id: what organization_suspended's receivers stopped}, resumed on a restore.
+    deletion_suspended = models.JSONField(default=dict, blank=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

@@ -18,7 +18,13 @@ from django.views import View
 from accounts.forms_account import AccountDeleteForm
 from accounts.mfa import user_has_totp
 from accounts.selectors import organization_list_for_user
-from accounts.services import actor_for_request, user_delete
+from accounts.services import actor_for_request
+from accounts.services.account_deletion import (
+    AccountDeletionError,
+    account_deletion_confirm,
+    account_deletion_request,
+    account_deletion_restore,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +34,7 @@ def _render(request: HttpRequest, form: AccountDeleteForm, status: int = 200) ->
         "form": form,
         "has_totp": user_has_totp(user=request.user),  # type: ignore[arg-type]
         "organizations": organization_list_for_user(user=request.user),  # type: ignore[arg-type]
+        "grace_days": settings.ACCOUNTS_DELETION_GRACE_DAYS,
     }
     return render(request, "accounts/account_detail.html", context, status=status)
 
@@ -40,7 +47,7 @@ class AccountView(LoginRequiredMixin, View):
 
 
 class AccountDeleteView(LoginRequiredMixin, View):
-    """POST with the password: the account goes, owned organisations are handed over or deleted."""
+    """POST with the password: the account is blocked at once and an email asks to confirm the deletion."""
 
     http_method_names = ["post"]
 
@@ -48,10 +55,68 @@ class AccountDeleteView(LoginRequiredMixin, View):
         form = AccountDeleteForm(request.POST, user=request.user)  # type: ignore[arg-type]
         if not form.is_valid():
             return _render(request, form, status=400)
-        user_delete(user=request.user, actor=actor_for_request(request))  # type: ignore[arg-type]
+        user = account_deletion_request(user=request.user, actor=actor_for_request(request))  # type: ignore[arg-type]
         logout(request)
-        messages.success(request, "Your account has been deleted.")
+        messages.success(
+            request,
+            f"Your account is blocked. We emailed {user.email} a link to confirm its deletion, "
+            f"and one to restore it within {settings.ACCOUNTS_DELETION_GRACE_DAYS} days.",
+        )
         return HttpResponseRedirect(reverse("account_login"))
+
+
+class _DeletionLinkView(View):
+    """The page behind an emailed deletion link: GET explains, POST acts (mail scanners only GET)."""
+
+    title = ""
+    explanation = ""
+    button = ""
+    danger = False
+
+    def act(self, token: str) -> str:
+        raise NotImplementedError
+
+    def get(self, request: HttpRequest, token: str) -> HttpResponse:
+        return self._render(request)
+
+    def post(self, request: HttpRequest, token: str) -> HttpResponse:
+        try:
+            done = self.act(token)
+        except AccountDeletionError as exc:
+            return self._render(request, error=str(exc), status=400)
+        return self._render(request, done=done)
+
+    def _render(self, request: HttpRequest, *, status: int = 200, **extra: str) -> HttpResponse:
+        context = {
+            "title": self.title,
+            "explanation": self.explanation,
+            "button": self.button,
+            "danger": self.danger,
+            **extra,
+        }
+        return render(request, "accounts/account_deletion_link.html", context, status=status)
+
+
+class AccountDeletionConfirmView(_DeletionLinkView):
+    title = "Delete your account for good"
+    explanation = "Your account is blocked. Confirm, and it is deleted for good when the grace period ends."
+    button = "Confirm the deletion"
+    danger = True
+
+    def act(self, token: str) -> str:
+        account_deletion_confirm(token=token)
+        days = settings.ACCOUNTS_DELETION_GRACE_DAYS
+        return f"Confirmed. The account is deleted {days} days after your request; until then the restore link works."
+
+
+class AccountDeletionRestoreView(_DeletionLinkView):
+    title = "Restore your account"
+    explanation = "Your account is blocked and waiting to be deleted. Restore it to use it again."
+    button = "Restore my account"
+
+    def act(self, token: str) -> str:
+        user = account_deletion_restore(token=token)
+        return f"Restored. Log in as {user.email}; monitors that were paused for the deletion run again."
 
 
 def admin_login(request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:

@@ -1,9 +1,9 @@
-"""REST API of the alerts app: channels and incidents, scoped to the caller's organisation."""
+"""REST API of the alerts app: channels, scoped to the caller's organisation (incidents: alerts.api_incidents)."""
 
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -11,9 +11,11 @@ from rest_framework.views import APIView
 
 from accounts.api import organization_for
 from accounts.roles import Permission
+from accounts.selectors import request_can
 from accounts.services import actor_for_request
+from alerts.channels import public_config, redact_target
 from alerts.models import Channel
-from alerts.selectors import channel_get, channel_list_for_organization, incident_get, incident_list_for_organization
+from alerts.selectors import channel_get, channel_list_for_organization
 from alerts.services import channel_create, channel_delete, channel_send_test, channel_update
 from core.api import Pagination, or_404, paginated_response
 
@@ -23,8 +25,8 @@ def channel_for(request: Request, channel_id: int) -> Channel:
     return or_404(channel_get(organization=organization_for(request), channel_id=channel_id))
 
 
-# A channel and an incident look the same in every response, so their output serializers are
-# shared (one schema component each) instead of nested copies with clashing component names.
+# A channel looks the same in every response, so its output serializer is shared (one schema
+# component) instead of nested copies with clashing component names.
 @extend_schema_serializer(component_name="Channel")
 class ChannelOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
@@ -34,15 +36,27 @@ class ChannelOutputSerializer(serializers.Serializer):
     disabled = serializers.BooleanField()
     last_error = serializers.CharField()
     created_at = serializers.DateTimeField()
+    config = serializers.SerializerMethodField(help_text="Options of the kind besides the target: Telegram's chat_id.")
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_config(self, channel: Channel) -> dict[str, object]:
+        return public_config(channel.config)
 
 
-@extend_schema_serializer(component_name="Incident")
-class IncidentOutputSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    monitor = serializers.IntegerField(source="monitor_id")
-    opened_at = serializers.DateTimeField()
-    resolved_at = serializers.DateTimeField(allow_null=True)
-    cause = serializers.CharField()
+class RedactedChannelOutputSerializer(ChannelOutputSerializer):
+    """For callers who may not manage channels: URL tokens hidden (WH-08)."""
+
+    target = serializers.SerializerMethodField()
+
+    def get_target(self, channel: Channel) -> str:
+        return redact_target(channel)
+
+
+def channel_output_class(request: Request) -> type[ChannelOutputSerializer]:
+    """The whole target for those who manage channels; others see it redacted."""
+    if request_can(request=request, permission=Permission.MANAGE_CHANNELS):
+        return ChannelOutputSerializer
+    return RedactedChannelOutputSerializer
 
 
 class ChannelListApi(APIView):
@@ -52,7 +66,7 @@ class ChannelListApi(APIView):
     def get(self, request: Request) -> Response:
         channels = channel_list_for_organization(organization=organization_for(request))
         return paginated_response(
-            view=self, request=request, queryset=channels, serializer_class=ChannelOutputSerializer
+            view=self, request=request, queryset=channels, serializer_class=channel_output_class(request)
         )
 
 
@@ -65,6 +79,7 @@ class ChannelCreateApi(APIView):
         name = serializers.CharField(max_length=100)
         target = serializers.CharField(max_length=2048)
         secret = serializers.CharField(max_length=128, required=False, allow_blank=True, write_only=True)
+        config = serializers.DictField(required=False, help_text='Telegram: {"chat_id": "…"}.')
 
     @extend_schema_serializer(component_name="ChannelCreated")
     class OutputSerializer(ChannelOutputSerializer):
@@ -86,7 +101,7 @@ class ChannelCreateApi(APIView):
 class ChannelDetailApi(APIView):
     @extend_schema(operation_id="channels_retrieve", responses=ChannelOutputSerializer)
     def get(self, request: Request, channel_id: int) -> Response:
-        return Response(ChannelOutputSerializer(channel_for(request, channel_id)).data)
+        return Response(channel_output_class(request)(channel_for(request, channel_id)).data)
 
 
 class ChannelUpdateApi(APIView):
@@ -97,6 +112,7 @@ class ChannelUpdateApi(APIView):
         name = serializers.CharField(max_length=100, required=False)
         target = serializers.CharField(max_length=2048, required=False)
         secret = serializers.CharField(max_length=128, required=False, write_only=True)
+        config = serializers.DictField(required=False)
         disabled = serializers.BooleanField(required=False)
         kind = serializers.CharField(required=False, help_text="Cannot change; must equal the current kind.")
 
@@ -145,40 +161,3 @@ class ChannelCollectionApi(ChannelListApi, ChannelCreateApi):
 
 class ChannelItemApi(ChannelDetailApi, ChannelUpdateApi, ChannelDeleteApi):
     pass
-
-
-class IncidentListApi(APIView):
-    # Read only: no write_permission, so OrganizationPermission refuses every write.
-
-    class FilterSerializer(serializers.Serializer):
-        monitor = serializers.IntegerField(required=False, min_value=1)
-
-    pagination_class = Pagination
-
-    @extend_schema(
-        operation_id="incidents_list",
-        parameters=[
-            OpenApiParameter(
-                "monitor", OpenApiTypes.INT, description="Only this monitor's incidents (none for an unknown id)."
-            )
-        ],
-        responses=IncidentOutputSerializer(many=True),
-    )
-    def get(self, request: Request) -> Response:
-        filters = self.FilterSerializer(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        incidents = incident_list_for_organization(organization=organization_for(request))
-        if (monitor_id := filters.validated_data.get("monitor")) is not None:
-            # Within the caller's organisation's incidents: another tenant's monitor id matches
-            # nothing, exactly like a missing one (TEN-02), and never says whether it exists.
-            incidents = incidents.filter(monitor_id=monitor_id)
-        return paginated_response(
-            view=self, request=request, queryset=incidents, serializer_class=IncidentOutputSerializer
-        )
-
-
-class IncidentDetailApi(APIView):
-    @extend_schema(operation_id="incidents_retrieve", responses=IncidentOutputSerializer)
-    def get(self, request: Request, incident_id: int) -> Response:
-        incident = or_404(incident_get(organization=organization_for(request), incident_id=incident_id))
-        return Response(IncidentOutputSerializer(incident).data)

@@ -14,7 +14,7 @@ RECENT_INCIDENTS = 10
 def incidents_panel_context(monitor: Monitor) -> dict[str, Any]:
     """The monitor's latest incidents, newest first."""
     incidents = Incident.objects.filter(monitor=monitor).order_by("-opened_at")[:RECENT_INCIDENTS]
-    return {"incidents": list(incidents)}
+    return {"incidents": list(incidents), "monitor_id": monitor.id}
 
 
 def register() -> None:

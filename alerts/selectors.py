@@ -36,9 +36,12 @@ def incident_get(*, organization: Organization, incident_id: int) -> Incident | 
     return incident_list_for_organization(organization=organization).filter(id=incident_id).first()
 
 
-def incident_get_open(*, monitor_id: int) -> Incident | None:
+def incident_get_open(*, monitor_id: int, kind: str = Incident.Kind.DOWN) -> Incident | None:
+    """The monitor's open incident of `kind` (at most one: incident_one_open_per_kind)."""
     return (
-        Incident.objects.select_related("monitor__organization").filter(monitor_id=monitor_id, resolved_at=None).first()
+        Incident.objects.select_related("monitor__organization")
+        .filter(monitor_id=monitor_id, kind=kind, resolved_at=None)
+        .first()
     )
 
 

@@ -37,6 +37,30 @@ def deliver_notification_task(notification_id: int) -> str:
     return outcome.status
 
 
+def deliver_notification_enqueue(notification_id: int, *, delay_seconds: float = 0.0) -> None:
+    """Queue one delivery attempt now, or after a short delay (a held DOWN); a longer one is the sweep's."""
+    if delay_seconds <= 0:
+        deliver_notification_task.delay(notification_id)
+    elif delay_seconds <= REQUEUE_MAX_SECONDS:
+        deliver_notification_task.apply_async(args=[notification_id], countdown=delay_seconds)
+
+
+@shared_task(name="alerts.fold_digests", acks_late=True)
+def fold_digests_task() -> int:
+    """Fold held DOWN notifications of organisations with many at once into one digest per channel."""
+    from alerts.services.digest import digests_fold  # noqa: PLC0415
+
+    return digests_fold()
+
+
+@shared_task(name="alerts.settle_flapping", acks_late=True)
+def settle_flapping_task() -> int:
+    """End flapping spells that have been quiet for a whole window (one "stable" notice each)."""
+    from alerts.services.flapping import flapping_settle  # noqa: PLC0415
+
+    return flapping_settle()
+
+
 @shared_task(name="alerts.sweep_notifications", acks_late=True)
 def sweep_notifications_task() -> int:
     """Re-enqueue pending notifications that are due (lost tasks, retries beyond the countdown limit)."""
@@ -48,3 +72,28 @@ def sweep_notifications_task() -> int:
     if due:
         logger.info("notifications re-enqueued count=%s", len(due))
     return len(due)
+
+
+@shared_task(name="alerts.evaluate_rules", acks_late=True)
+def evaluate_rules_task() -> int:
+    """Evaluate the windowed alert rules (latency, uptime, TLS expiry); beat runs it every minute. Idempotent."""
+    from alerts.services.evaluate import rules_evaluate  # noqa: PLC0415
+
+    report = rules_evaluate()
+    return report.fired + report.cleared
+
+
+@shared_task(name="alerts.send_reminders", acks_late=True)
+def send_reminders_task() -> int:
+    """Remind about open, unacknowledged incidents whose rule asks for it; beat runs it every 5 minutes."""
+    from alerts.services.reminders import reminders_send  # noqa: PLC0415
+
+    return reminders_send()
+
+
+@shared_task(name="alerts.process_drift_events", acks_late=True)
+def process_drift_events_task() -> int:
+    """Handle unprocessed drift events (checks nudges it on commit; beat sweeps every 30 s)."""
+    from alerts.services.drift import drift_events_process  # noqa: PLC0415
+
+    return drift_events_process()

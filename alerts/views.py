@@ -17,7 +17,9 @@ from django.views import View
 
 from accounts.mixins import PermissionRequiredMixin
 from accounts.roles import Permission
+from accounts.selectors import request_can
 from accounts.services import actor_for_request
+from alerts.channels import redact_target
 from alerts.forms import ChannelForm
 from alerts.models import Channel
 from alerts.selectors import channel_get, channel_list_for_organization
@@ -48,7 +50,10 @@ class ChannelMixin(OrganizationMixin):
 
 class ChannelListView(OrganizationMixin, View):
     def get(self, request: HttpRequest) -> HttpResponse:
-        channels = channel_list_for_organization(organization=self.organization)
+        channels = list(channel_list_for_organization(organization=self.organization))
+        if not request_can(request=request, permission=Permission.MANAGE_CHANNELS):
+            for channel in channels:
+                channel.target = redact_target(channel)  # shown, never saved (WH-08)
         return render(request, "alerts/channel_list.html", {"channels": channels})
 
 
@@ -65,7 +70,7 @@ class ChannelCreateView(OrganizationMixin, View):
         if form.is_valid():
             try:
                 channel = channel_create(
-                    organization=self.organization, actor=actor_for_request(request), **form.cleaned_data
+                    organization=self.organization, actor=actor_for_request(request), **form.service_arguments()
                 )
             except ValidationError as exc:
                 _add_errors(form, exc)

@@ -67,9 +67,9 @@ def seed_history(*, monitor_ids: list[int], long_monitor_id: int, step_seconds: 
     sql = """
         INSERT INTO checks_checkresult
             (monitor_id, region, due_at, started_at, ok, status_code, latency_ms, error_kind, error,
-             response_bytes, body_truncated, degraded, details)
+             response_bytes, body_truncated, degraded, details, shape_hash)
         SELECT m.id, 'local', t, t + interval '3 ms', random() > 0.002, 200,
-               (4 + 40 * random() ^ 4)::int, '', '', 57, false, false, '{}'::jsonb
+               (4 + 40 * random() ^ 4)::int, '', '', 57, false, false, '{}'::jsonb, ''
         FROM unnest(%s::bigint[]) AS m(id)
         CROSS JOIN generate_series(%s::timestamptz, %s::timestamptz, make_interval(secs => %s)) AS t
     """

@@ -1,4 +1,4 @@
-"""Admin for operators: check results and the status-change outbox, read-only (STYLE R33)."""
+"""Admin for operators: check results, the status-change and drift outboxes, baselines, read-only (STYLE R33)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,14 @@ from django.http import HttpRequest
 
 from checks.models import (
     CheckResult,
+    ContractBaseline,
+    DriftEvent,
     HeartbeatPing,
     MonitorRegionState,
     RegionStatus,
     Rollup,
     RollupProgress,
+    ShapeSample,
     StatusChange,
 )
 
@@ -92,3 +95,40 @@ class RollupAdmin(ReadOnlyAdmin):
 @admin.register(RollupProgress)
 class RollupProgressAdmin(ReadOnlyAdmin):
     list_display = ("period", "built_until")
+
+
+# Contract drift (checks.drift): baselines, redacted example bodies and the DriftEvent outbox.
+# Written by the pipeline and by accept/pin (audited services), so read-only here as well.
+
+
+@admin.register(ContractBaseline)
+class ContractBaselineAdmin(ReadOnlyAdmin):
+    list_display = ("monitor", "version", "source", "status", "samples_seen", "operation", "created_at")
+    list_filter = ("status", "source")
+    search_fields = ("monitor__name", "monitor__organization__name", "shape_hash")
+    list_select_related = ("monitor",)
+    raw_id_fields = ("monitor", "created_by")
+
+
+@admin.register(ShapeSample)
+class ShapeSampleAdmin(ReadOnlyAdmin):
+    # The body was redacted (secret-looking keys masked) and capped before it was stored; no headers are kept.
+    list_display = ("monitor", "shape_hash", "content_type", "truncated", "captured_at")
+    search_fields = ("monitor__name", "monitor__organization__name", "shape_hash")
+    list_select_related = ("monitor",)
+    raw_id_fields = ("monitor",)
+    show_full_result_count = False
+
+
+@admin.register(DriftEvent)
+class DriftEventAdmin(ReadOnlyAdmin):
+    list_display = ("monitor", "severity", "detected_at", "accepted_at", "processed_at")
+    list_filter = (
+        "severity",
+        ("accepted_at", admin.EmptyFieldListFilter),
+        ("processed_at", admin.EmptyFieldListFilter),
+    )
+    search_fields = ("monitor__name", "monitor__organization__name")
+    list_select_related = ("monitor",)
+    raw_id_fields = ("monitor", "baseline", "sample", "accepted_by")
+    date_hierarchy = "detected_at"

@@ -33,6 +33,8 @@ _BOM: Final = b"\xef\xbb\xbf"
 _STRING: Final = re.compile(rb'"(?:[^"\\]++|\\.)*+"', re.DOTALL)
 _BRACKETS: Final = bytes.maketrans(b"", b"")
 _NOT_BRACKETS: Final = bytes(set(range(256)) - set(b"[]{}"))
+# "\\uD8xx" … "\\uDFxx", either case (an escaped backslash before "u" matches too: a harmless extra walk).
+_SURROGATE_ESCAPE: Final = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,10 @@ def parse_json_safely(
             parse_float=_parse_float,
             object_pairs_hook=_unique_keys,
         )
-        _check_strings(value)
+        # The body decoded as UTF-8, so a lone surrogate can only come from a \uD800-\uDFFF escape:
+        # without one, the walk over every string (most of the cost of a large body) is skipped.
+        if _SURROGATE_ESCAPE.search(body):
+            _check_strings(value)
     except _Refused as exc:
         return JsonOutcome(exc.kind, reason=exc.reason)
     except json.JSONDecodeError as exc:

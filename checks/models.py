@@ -9,8 +9,13 @@ from monitors.models import Monitor
 
 
 class CheckResult(models.Model):
-    # No index of its own: the slot constraint and checkresult_monitor_time_idx both start with
-    # monitor_id and serve every lookup by monitor (the biggest table: each index costs per row).
+    """One probe run. On PostgreSQL the table is range-partitioned by day on due_at (checks/0008,
+    checks.partitions) and has no primary key constraint (checks/0010): Django keeps `id` as the pk,
+    unique because one identity sequence numbers every row; a BRIN index on id (PostgreSQL only,
+    a few kB) finds a row by id."""
+
+    # No index of its own: the slot constraint starts with monitor_id and serves every lookup by
+    # monitor (the biggest table: each index costs 30-40 MB per million rows).
     monitor = models.ForeignKey(Monitor, on_delete=models.CASCADE, related_name="results", db_index=False)
     region = models.CharField(max_length=32, default="local")
     # The slot this result fills: the monitor's next_check_at when the dispatcher claimed it.
@@ -27,14 +32,21 @@ class CheckResult(models.Model):
     degraded = models.BooleanField(default=False)
     # Kind-specific facts: TLS expiry/issuer, ping loss/RTT, DNS answers, redirect hops, attempts.
     details = models.JSONField(default=dict, blank=True)
+    # checks.shapes hash of a JSON body's shape (monitors that track their contract), else blank.
+    shape_hash = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["-due_at", "-id"]
         constraints = [
-            # A redelivered task stores nothing twice (CEL-02).
-            models.UniqueConstraint(fields=["monitor", "region", "due_at"], name="checkresult_unique_slot"),
+            # A redelivered task stores nothing twice (CEL-02): checks.services.check_execute looks the
+            # slot up by all three columns (one partition: due_at is the partition key). It contains
+            # due_at, as a unique constraint on a partitioned table must. Its index is the table's only
+            # b-tree: one monitor's results by time (the results list and the latest result in due_at
+            # order, the monitor page's chart, the metrics and dashboard raw tails, rollup builds,
+            # alert windows, retention), read with a due_at bound (checks.result_window) that also
+            # prunes day partitions.
+            models.UniqueConstraint(fields=["monitor", "due_at", "region"], name="checkresult_unique_slot"),
         ]
-        indexes = [models.Index(fields=["monitor", "started_at"], name="checkresult_monitor_time_idx")]
 
     def __str__(self) -> str:
         return f"{self.monitor_id} @ {self.due_at:%Y-%m-%d %H:%M:%S} {'ok' if self.ok else 'fail'}"
@@ -48,7 +60,13 @@ class StatusChange(models.Model):
     """
 
     monitor = models.ForeignKey(Monitor, on_delete=models.CASCADE, related_name="status_changes")
-    result = models.ForeignKey(CheckResult, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # No database constraint: on PostgreSQL results live in day partitions (checks.partitions) and a
+    # foreign key to a partitioned table would need the partition key (due_at) too. Django's collector
+    # still sets it to NULL when a result is deleted through the ORM; a dropped partition can leave it
+    # dangling: look the result up by result_id (None when gone) rather than through `change.result`.
+    result = models.ForeignKey(
+        CheckResult, null=True, blank=True, on_delete=models.SET_NULL, db_constraint=False, related_name="+"
+    )
     old_state = models.CharField(max_length=16)
     new_state = models.CharField(max_length=16)
     cause = models.CharField(max_length=500, blank=True, default="")
@@ -191,3 +209,20 @@ class RollupProgress(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period} rollups built until {self.built_until:%Y-%m-%d %H:%M}"
+
+
+# Drift models live in their own module; importing them here registers them with the app.
+from checks.models_drift import ContractBaseline, DriftEvent, ShapeSample  # noqa: E402
+
+__all__ = [
+    "CheckResult",
+    "ContractBaseline",
+    "DriftEvent",
+    "HeartbeatPing",
+    "MonitorRegionState",
+    "RegionStatus",
+    "Rollup",
+    "RollupProgress",
+    "ShapeSample",
+    "StatusChange",
+]

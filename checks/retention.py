@@ -2,7 +2,7 @@
 CHECKS_ROLLUP_RETENTION_DAYS, deleted in small batches with guard rails (RELIABILITY DATA-01..03).
 
 Never deleted, whatever their age:
-- the latest result of each monitor (by started_at, then id: what checks.selectors shows first);
+- the latest result of each monitor (by due_at, then id: what checks.selectors shows first);
 - results referenced by a StatusChange from the last 93 days (healthchecks keeps flips that long:
   downtime reports need the current month and the two before it);
 - results referenced by any StatusChange since the monitor's last *processed* recovery (a change
@@ -18,20 +18,27 @@ Never deleted, whatever their age:
 StatusChange rows themselves are not purged (small, and alerts' incidents point at them).
 Each batch selects at most batch_size ids and deletes them in its own transaction, so a run
 killed part-way leaves only whole batches done and the next run simply carries on.
+
+On PostgreSQL, whole day partitions older than every organisation's retention are dropped by
+checks.partitions (same protected rows, same guard rails); this module deletes the rest: shorter
+per-organisation retentions inside live partitions, the DEFAULT partition, and SQLite's plain table.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 
 from accounts.models import Organization
 from checks.models import CheckResult, HeartbeatPing, Rollup, RollupProgress, StatusChange
+from checks.result_window import CLOCK_SKEW, started_before
+from monitors.models import Monitor
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +47,7 @@ HEARTBEAT_PINGS_KEPT = 100
 RECOVERED_STATES = ("up", "degraded")  # alerts.services.outbox.RECOVERED
 MIN_AGE = timedelta(days=1)  # no cutoff may be later than now - 1 day
 MAX_SHARE_WITHOUT_FORCE = 0.5
+KEEP_CHUNK = 5000  # ids per IN (...) when counting the kept rows
 
 
 class RetentionGuardError(Exception):
@@ -73,18 +81,18 @@ class PurgeReport:
         ]
 
 
-def _refuse(reason: str) -> RetentionGuardError:
+def retention_refusal(reason: str) -> RetentionGuardError:
     # The one place this layer logs: a refused purge is what an operator must hear about.
     logger.error("retention purge refused reason=%s", reason)
     return RetentionGuardError(reason)
 
 
-def _cutoff(*, now: datetime, days: int | None, what: str) -> datetime:
+def retention_cutoff(*, now: datetime, days: int | None, what: str) -> datetime:
     if days is None or days <= 0:
-        raise _refuse(f"retention for {what} is missing or not positive ({days!r})")
+        raise retention_refusal(f"retention for {what} is missing or not positive ({days!r})")
     cutoff = now - timedelta(days=days)
     if cutoff > now - MIN_AGE:
-        raise _refuse(f"cutoff for {what} ({cutoff.isoformat()}) is later than now - 1 day")
+        raise retention_refusal(f"cutoff for {what} ({cutoff.isoformat()}) is later than now - 1 day")
     return cutoff
 
 
@@ -110,17 +118,108 @@ def protected_result_ids(*, now: datetime) -> QuerySet[StatusChange]:
     )
 
 
-def result_candidates(*, organization_id: int, cutoff: datetime, now: datetime) -> QuerySet[CheckResult]:
-    """Results of one organisation older than cutoff that may go."""
-    newer = CheckResult.objects.filter(monitor_id=OuterRef("monitor_id")).filter(
-        Q(started_at__gt=OuterRef("started_at")) | Q(started_at=OuterRef("started_at"), id__gt=OuterRef("id"))
-    )
-    return (
-        CheckResult.objects.filter(monitor__organization_id=organization_id, started_at__lt=cutoff)
-        .filter(Exists(newer))  # not the monitor's latest
-        .exclude(id__in=protected_result_ids(now=now))
-        .order_by()
-    )
+class ResultCandidates:
+    """Results of one organisation started before cutoff that may go, read monitor by monitor.
+
+    Each read is a range scan of the slot index (monitor_id, due_at, region) bounded by
+    due_at < cutoff + CLOCK_SKEW (checks.result_window; pruned to the day partitions before it),
+    resumed after the last (due_at, id) seen: the cost stays proportional to the rows deleted however
+    large the table is, where one query over the whole organisation would rebuild its full
+    candidate list (millions of rows on a big install) for every batch.
+    """
+
+    model = CheckResult
+
+    def __init__(self, *, organization_id: int, cutoff: datetime, protected: frozenset[int]) -> None:
+        self.organization_id, self.cutoff, self.protected = organization_id, cutoff, protected
+
+    def _monitors(self) -> list[tuple[int, int | None]]:
+        """(monitor id, id of its latest result): one index probe per monitor."""
+        latest = CheckResult.objects.filter(monitor_id=OuterRef("id")).order_by("-due_at", "-id").values("id")[:1]
+        return list(
+            Monitor.objects.filter(organization_id=self.organization_id)
+            .annotate(latest=Subquery(latest))
+            .order_by("id")
+            .values_list("id", "latest")
+        )
+
+    def _old(self) -> QuerySet[CheckResult]:
+        return CheckResult.objects.filter(
+            monitor__organization_id=self.organization_id,
+            started_at__lt=self.cutoff,
+            due_at__lt=self.cutoff + CLOCK_SKEW,  # checks.result_window: prunes the newer day partitions
+        )
+
+    def count(self) -> int:
+        keep = sorted({latest for _, latest in self._monitors() if latest is not None} | self.protected)
+        kept = sum(self._old().filter(id__in=keep[i : i + KEEP_CHUNK]).count() for i in range(0, len(keep), KEEP_CHUNK))
+        return self._old().count() - kept
+
+    def batches(self, size: int) -> Iterator[list[tuple[int, datetime]]]:
+        """Lists of at most `size` (id, due_at) to delete, monitor after monitor."""
+        batch: list[tuple[int, datetime]] = []
+        for monitor_id, latest in self._monitors():
+            rows = CheckResult.objects.filter(started_before(monitor_id=monitor_id, cutoff=self.cutoff)).order_by(
+                "due_at", "id"
+            )
+            after: tuple[datetime, int] | None = None
+            while True:
+                page = rows
+                if after is not None:
+                    page = rows.filter(Q(due_at__gt=after[0]) | Q(due_at=after[0], id__gt=after[1]))
+                found = list(page.values_list("id", "due_at")[:size])
+                batch += [(rid, due) for rid, due in found if rid != latest and rid not in self.protected]
+                while len(batch) >= size:
+                    yield batch[:size]
+                    batch = batch[size:]
+                if len(found) < size:
+                    break
+                after = (found[-1][1], found[-1][0])
+        if batch:
+            yield batch
+
+    def delete(self, rows: list[tuple[int, datetime]]) -> int:
+        """The batch's rows, one DELETE ... WHERE id IN (...) per UTC day of due_at, after unlinking status changes.
+
+        Each statement's due_at range is one day: PostgreSQL prunes it to one day partition (and
+        its BRIN index on id, checks/0010); one range over the whole batch would probe every
+        partition it spans for every id. StatusChange.result has no database constraint
+        (checks.partitions), so its SET_NULL is done here as Django's collector would, and the rows go
+        in plain DELETEs (_raw_delete: no collector, no per-row signals).
+        """
+        StatusChange.objects.filter(result_id__in=[rid for rid, _ in rows]).update(result_id=None)
+        by_day: dict[date, list[int]] = {}
+        for rid, due in rows:
+            by_day.setdefault(due.astimezone(UTC).date(), []).append(rid)
+        deleted = 0
+        for day, ids in by_day.items():
+            start = datetime.combine(day, time(), tzinfo=UTC)
+            batch = CheckResult.objects.filter(id__in=ids, due_at__gte=start, due_at__lt=start + timedelta(days=1))
+            deleted += batch._raw_delete(batch.db)
+        return deleted
+
+
+class QuerysetCandidates:
+    """Rows of a queryset, deleted in batches that walk the primary key upwards (keyset)."""
+
+    def __init__(self, queryset: QuerySet) -> None:
+        self.model, self.queryset = queryset.model, queryset
+
+    def count(self) -> int:
+        return self.queryset.count()
+
+    def batches(self, size: int) -> Iterator[list[int]]:
+        after = 0
+        while ids := list(self.queryset.filter(id__gt=after).order_by("id").values_list("id", flat=True)[:size]):
+            yield ids
+            after = ids[-1]
+
+    def delete(self, ids: list[int]) -> int:
+        _, per_model = self.model.objects.filter(id__in=ids).delete()
+        return per_model.get(self.model._meta.label, 0)
+
+
+Candidates = ResultCandidates | QuerysetCandidates
 
 
 def ping_candidates(*, organization_id: int, cutoff: datetime) -> QuerySet[HeartbeatPing]:
@@ -139,45 +238,44 @@ def ping_candidates(*, organization_id: int, cutoff: datetime) -> QuerySet[Heart
     )
 
 
-def _rolled_up_until() -> datetime | None:
+def rolled_up_until() -> datetime | None:
     """Raw results before this are in hourly rollups (None: rollups have not been built yet)."""
     return RollupProgress.objects.filter(period="hour").values_list("built_until", flat=True).first()
 
 
-def _rollup_plan(*, now: datetime) -> tuple[type[models.Model], list[QuerySet]]:
+def _rollup_plan(*, now: datetime) -> tuple[type[models.Model], list[Candidates]]:
     """Rollups older than CHECKS_ROLLUP_RETENTION_DAYS."""
-    cutoff = _cutoff(now=now, days=settings.CHECKS_ROLLUP_RETENTION_DAYS, what="rollups")
+    cutoff = retention_cutoff(now=now, days=settings.CHECKS_ROLLUP_RETENTION_DAYS, what="rollups")
     # One queryset per period, so each is a range scan of rollup_period_time_idx.
     return Rollup, [
-        Rollup.objects.filter(period=period, bucket_start__lt=cutoff).order_by() for period in ("hour", "day")
+        QuerysetCandidates(Rollup.objects.filter(period=period, bucket_start__lt=cutoff)) for period in ("hour", "day")
     ]
 
 
-def _plans(*, now: datetime) -> list[tuple[type[models.Model], list[QuerySet]]]:
-    """Every table's candidate querysets; raises RetentionGuardError before anything is deleted."""
-    results: list[QuerySet] = []
-    pings: list[QuerySet] = []
-    rolled_up_until = _rolled_up_until()
+def _plans(*, now: datetime) -> list[tuple[type[models.Model], list[Candidates]]]:
+    """Every table's candidates; raises RetentionGuardError before anything is deleted."""
+    results: list[Candidates] = []
+    pings: list[Candidates] = []
+    built_until = rolled_up_until()
+    protected = frozenset(protected_result_ids(now=now).values_list("result_id", flat=True))
     for organization_id, days in Organization.objects.order_by("id").values_list("id", "result_retention_days"):
-        cutoff = _cutoff(now=now, days=days, what=f"organization {organization_id}")
+        cutoff = retention_cutoff(now=now, days=days, what=f"organization {organization_id}")
         # A raw result not yet counted in an hourly rollup is kept until it is (a stalled rollup
         # build must not turn into lost history).
-        results_cutoff = cutoff if rolled_up_until is None else min(cutoff, rolled_up_until)
-        results.append(result_candidates(organization_id=organization_id, cutoff=results_cutoff, now=now))
-        pings.append(ping_candidates(organization_id=organization_id, cutoff=cutoff))
+        results_cutoff = cutoff if built_until is None else min(cutoff, built_until)
+        results.append(ResultCandidates(organization_id=organization_id, cutoff=results_cutoff, protected=protected))
+        pings.append(QuerysetCandidates(ping_candidates(organization_id=organization_id, cutoff=cutoff)))
     return [(CheckResult, results), (HeartbeatPing, pings), _rollup_plan(now=now)]
 
 
-def _delete_in_batches(*, model: type[models.Model], candidates: QuerySet, batch_size: int) -> int:
+def _delete_in_batches(*, candidates: Candidates, batch_size: int) -> int:
+    """One transaction per batch (DATA-03): locks are held for one batch only, and a run killed
+    part-way leaves whole batches done; the next run finds what is left and converges."""
     deleted = 0
-    while True:
-        # One transaction per batch: locks are held for one batch only, and a kill loses at most it.
+    for batch in candidates.batches(batch_size):
         with transaction.atomic():
-            ids = list(candidates.values_list("id", flat=True)[:batch_size])
-            if not ids:
-                return deleted
-            _, per_model = model.objects.filter(id__in=ids).delete()
-            deleted += per_model.get(model._meta.label, 0)
+            deleted += candidates.delete(batch)
+    return deleted
 
 
 def retention_purge(
@@ -193,19 +291,21 @@ def retention_purge(
         raise ValueError("batch_size must be positive")
     report = PurgeReport(now=now, dry_run=dry_run)
     plans = _plans(now=now)
-    for model, querysets in plans:
+    for model, candidates in plans:
         table = model._meta.db_table
-        purge = TablePurge(table=table, total=model.objects.count(), to_delete=sum(qs.count() for qs in querysets))
+        purge = TablePurge(table=table, total=model.objects.count(), to_delete=sum(c.count() for c in candidates))
         report.tables[table] = purge
         # A dry run reports the share instead of refusing: it is how an operator looks before --force.
         if purge.needs_force and not force and not dry_run:
-            raise _refuse(f"{table}: {purge.to_delete} of {purge.total} rows is more than half the table (use --force)")
+            raise retention_refusal(
+                f"{table}: {purge.to_delete} of {purge.total} rows is more than half the table (use --force)"
+            )
     if dry_run:
         logger.info("retention purge dry run %s", "; ".join(report.lines()))
         return report
-    for model, querysets in plans:
+    for model, candidates in plans:
         purge = report.tables[model._meta.db_table]
-        for candidates in querysets:
-            purge.deleted += _delete_in_batches(model=model, candidates=candidates, batch_size=batch_size)
+        for scope in candidates:
+            purge.deleted += _delete_in_batches(candidates=scope, batch_size=batch_size)
     logger.info("retention purge done %s", "; ".join(report.lines()))
     return report

@@ -24,6 +24,7 @@ from django.db.models.functions import TruncHour
 from django.utils import timezone
 
 from checks.models import CheckResult, Rollup, RollupProgress
+from checks.result_window import intervals_of, started_within
 from monitors.models import Monitor
 
 logger = logging.getLogger(__name__)
@@ -167,7 +168,8 @@ def floor_to(moment: datetime, step: timedelta) -> datetime:
 def _hourly_from_results(monitor_ids: list[int], since: datetime, until: datetime) -> dict[Key, Accumulator]:
     """One grouped query: (monitor, region, hour, latency) -> count and successes, reduced to rollups."""
     rows = (
-        CheckResult.objects.filter(monitor_id__in=monitor_ids, started_at__gte=since, started_at__lt=until)
+        # started_at buckets the rollups; the due_at bound of started_within prunes day partitions.
+        CheckResult.objects.filter(started_within(intervals=intervals_of(monitor_ids), since=since, until=until))
         .annotate(hour=TruncHour("started_at", tzinfo=UTC))
         .order_by()
         .values_list("monitor_id", "region", "hour", "latency_ms")

@@ -1,8 +1,9 @@
 """Read-side queries of the checks app: results, uptime and latency percentiles.
 
 Metrics and the dashboard's uptime read rollups (checks.rollups) for closed hours and raw
-results (checkresult_monitor_time_idx) only for the tail: the current hour, and the previous
-one until its rollup is written.
+results only for the tail: the current hour, and the previous one until its rollup is written.
+Raw results are filtered on started_at with a due_at bound besides (checks.result_window): on
+PostgreSQL that prunes day partitions and range-scans the slot index (monitor_id, due_at, region).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from checks.models import CheckResult, HeartbeatPing, Rollup, StatusChange
+from checks.result_window import intervals_of, started_within
 from checks.rollups import DAY, HOUR, Accumulator, floor_to
 from monitors.models import Monitor
 
@@ -33,13 +35,15 @@ RANGES: dict[str, tuple[timedelta, timedelta]] = {
 def result_list_for_monitor(
     *, monitor: Monitor, since: datetime | None = None, until: datetime | None = None
 ) -> QuerySet[CheckResult]:
-    """The monitor's results, newest first, optionally within [since, until)."""
+    """The monitor's results, newest slot first (due_at, then id), optionally with since <= started_at < until.
+
+    Ordered by due_at (the slot; started_at is within seconds of it) so that PostgreSQL pages
+    through the slot index backwards, merging day partitions, without sorting the monitor's history.
+    """
     results = CheckResult.objects.filter(monitor=monitor)
-    if since is not None:
-        results = results.filter(started_at__gte=since)
-    if until is not None:
-        results = results.filter(started_at__lt=until)
-    return results.order_by("-started_at", "-id")
+    if since is not None or until is not None:
+        results = results.filter(started_within(intervals=intervals_of([monitor]), since=since, until=until))
+    return results.order_by("-due_at", "-id")
 
 
 ROLLUP_FIELDS = ("checks", "ups", "latency_count", "latency_sum_ms", "latency_min_ms", "latency_max_ms", "histogram")
@@ -111,7 +115,8 @@ def metrics_for_monitor(*, monitor: Monitor, range_name: str, now: datetime | No
         points[int((bucket_start - since) / step)].add(one)
         previous_hour_rolled |= period == Rollup.Period.HOUR and bucket_start == current_hour - HOUR
     tail_start = current_hour if previous_hour_rolled else current_hour - HOUR
-    tail = CheckResult.objects.order_by().filter(monitor=monitor, started_at__gte=tail_start, started_at__lt=until)
+    window = started_within(intervals=intervals_of([monitor]), since=tail_start, until=until)
+    tail = CheckResult.objects.order_by().filter(window)
     for started_at, ok, latency_ms in tail.values_list("started_at", "ok", "latency_ms"):
         points[int((started_at - since) / step)].add_latency(latency_ms, checks=1, ups=int(ok))
     totals = Accumulator()
@@ -142,9 +147,9 @@ def _metrics_from_results(*, range_name: str, monitor: Monitor, since: datetime,
     """Exact metrics from raw results, for a range inside the raw tail."""
     bucket = RANGES[range_name][1]
     rows = list(
-        CheckResult.objects.filter(monitor=monitor, started_at__gte=since, started_at__lt=until).values_list(
-            "started_at", "ok", "latency_ms"
-        )
+        CheckResult.objects.filter(
+            started_within(intervals=intervals_of([monitor]), since=since, until=until)
+        ).values_list("started_at", "ok", "latency_ms")
     )
     bucket_count = math.ceil((until - since) / bucket)
     buckets: list[list[tuple[bool, int | None]]] = [[] for _ in range(bucket_count)]
@@ -186,6 +191,7 @@ def uptime_by_monitor(
     and of the previous one where that monitor's rollup of it is not written yet. One statement
     is one snapshot, so a rollup committed meanwhile is counted once, never twice or not at all.
     """
+    monitors = list(monitors)
     ids = [m.id for m in monitors]
     now = now or timezone.now()
     current_hour = floor_to(now, HOUR)
@@ -198,7 +204,9 @@ def uptime_by_monitor(
         ~Exists(previous_rolled), started_at__gte=max(since, previous_hour), started_at__lt=current_hour
     )
     rows = (
-        CheckResult.objects.filter(in_tail, monitor_id__in=ids, started_at__lt=now)
+        CheckResult.objects.filter(
+            in_tail, started_within(intervals=intervals_of(monitors), since=max(since, previous_hour), until=now)
+        )
         .order_by()
         .values("monitor_id")
         .annotate(total=Count("id"), up=Count("id", filter=Q(ok=True)))
@@ -229,7 +237,7 @@ def latency_points_for_monitor(
 ) -> list[tuple[datetime, int | None, bool]]:
     """(started_at, latency_ms, ok) oldest first, for the latency chart."""
     rows = (
-        CheckResult.objects.filter(monitor=monitor, started_at__gte=since)
+        CheckResult.objects.filter(started_within(intervals=intervals_of([monitor]), since=since))
         .order_by("-started_at")
         .values_list("started_at", "latency_ms", "ok")[:limit]
     )

@@ -14,31 +14,59 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
+from checks.drift import drift_observe_outcome
 from checks.models import CheckResult, StatusChange
 from checks.probes import ProbeOutcome
 from checks.retries import probe_with_retries
 from checks.transitions import apply_result
 from monitors.models import Monitor
-from monitors.services import monitor_claim_due_batch
+from monitors.services import ClaimedSlot, monitor_claim_due_batch
 
 logger = logging.getLogger(__name__)
 
 
 def check_execute(
-    *, monitor: Monitor, due_at: datetime, region: str | None = None, sleep: Callable[[float], None] = time.sleep
+    *,
+    monitor: Monitor,
+    due_at: datetime,
+    region: str | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    first_delivery: bool = False,
 ) -> CheckResult:
     """Run the check for one (monitor, region, due_at) slot and store its result.
 
     A failed probe is retried up to monitor.retries times inside the run (checks.retries); the
     stored result is the last attempt's, with details["attempts"]. Idempotent: a redelivered task
     finds the stored result and returns it without probing again; two racing runs store one
-    result and one StatusChange (the unique slot wins).
+    result and one StatusChange (the unique slot wins). `first_delivery` (run_check counted this
+    delivery as the slot's first, checks.deliveries) skips that look-up: nothing can be stored yet
+    but by a racing run, and the unique slot settles that one.
     """
     region = region or settings.CHECK_REGION
-    slot = {"monitor": monitor, "region": region, "due_at": due_at}
-    if done := CheckResult.objects.filter(**slot).first():
+    if not first_delivery and (
+        done := CheckResult.objects.filter(monitor=monitor, region=region, due_at=due_at).first()
+    ):
         return done
     outcome = probe_with_retries(monitor=monitor, sleep=sleep)  # network I/O, outside any transaction
+    return check_result_record(monitor=monitor, region=region, due_at=due_at, outcome=outcome)
+
+
+def check_record_worker_lost(*, monitor: Monitor, region: str, due_at: datetime, deliveries: int) -> CheckResult:
+    """The dead letter of a run delivered too often (its worker died each time): a failed result, no probe.
+
+    The slot gets error_kind=worker_lost, so the monitor's state moves as for any failed check and
+    the poison run is acked instead of looping (RELIABILITY CEL-10). Idempotent like any result.
+    """
+    if done := CheckResult.objects.filter(monitor=monitor, region=region, due_at=due_at).first():
+        return done
+    logger.warning("check abandoned monitor=%s region=%s deliveries=%s", monitor.id, region, deliveries)
+    outcome = ProbeOutcome(
+        started_at=timezone.now(),
+        ok=False,
+        error_kind="worker_lost",
+        error=f"The check's worker process died {deliveries - 1} times running it; it was not run again.",
+        details={"deliveries": deliveries},
+    )
     return check_result_record(monitor=monitor, region=region, due_at=due_at, outcome=outcome)
 
 
@@ -57,6 +85,7 @@ def check_result_record(*, monitor: Monitor, region: str, due_at: datetime, outc
         with transaction.atomic():
             result = CheckResult.objects.create(**slot, **outcome.as_fields())
             change = apply_result(monitor_id=monitor.id, result=result, outcome=outcome)
+            drift_observe_outcome(monitor=monitor, result=result, outcome=outcome)  # after the monitor row lock
     except IntegrityError:
         # Another delivery of the same slot committed first; its result stands.
         return CheckResult.objects.get(**slot)
@@ -117,6 +146,7 @@ def status_change_claim(*, status_change_id: int, now: datetime) -> bool:
 # One dispatch call claims batches until a batch comes back short or this many seconds have
 # passed (beat calls it every second; a backlog is worked off in batches, never one query per row).
 DISPATCH_BUDGET_SECONDS = 5.0
+EXPIRY_GRACE_SECONDS = 30
 
 
 def checks_dispatch_due(*, now: datetime | None = None, limit: int | None = None) -> int:
@@ -128,30 +158,45 @@ def checks_dispatch_due(*, now: datetime | None = None, limit: int | None = None
     run, and the monitor resumes at its own next slot: an outage ends without a burst. A lost
     message costs that one slot; the monitor's next slot is already scheduled.
     """
-    from checks.tasks import run_check_task  # noqa: PLC0415 - tasks import services
-    from core.queues import region_queue  # noqa: PLC0415
-
     now = now or timezone.now()
     batch_size = limit or settings.CHECKS_DISPATCH_BATCH
     started = time.monotonic()
     enqueued = missed = 0
     while True:
         slots = monitor_claim_due_batch(now=now, limit=batch_size)
-        for slot in slots:
-            if slot.missed:
-                missed += 1
-                continue
-            enqueued += 1
-            # A run that has not started within one interval is stale: the next slot supersedes it.
-            expires = now + timedelta(seconds=max(slot.interval_seconds, 30))
-            for region in slot.regions:
-                run_check_task.apply_async(
-                    args=[slot.monitor_id, slot.due_at.isoformat(), region],
-                    queue=region_queue(region),
-                    expires=expires,
-                )
+        runnable = [slot for slot in slots if not slot.missed]
+        missed += len(slots) - len(runnable)
+        enqueued += len(runnable)
+        _enqueue_runs(runnable, now=now)
         if len(slots) < batch_size or time.monotonic() - started > DISPATCH_BUDGET_SECONDS:
             break
     if missed:
         logger.info("dispatch skipped missed slots count=%s", missed)
     return enqueued
+
+
+def _enqueue_runs(slots: list[ClaimedSlot], *, now: datetime) -> None:
+    """Send the claimed slots per region, CHECKS_BATCH_SIZE to a checks.run_checks message (checks.batch).
+
+    A message that has not started within its slots' shortest interval (+ EXPIRY_GRACE_SECONDS)
+    is stale and expires: the next slots supersede it, and an overloaded worker sheds old slots
+    instead of falling further behind. The grace lets a message held by a worker that was killed
+    come back through the visibility timeout while still useful (RELIABILITY CEL-04: 30 s).
+    """
+    from checks.tasks import run_checks_task  # noqa: PLC0415 - tasks import services
+    from core.queues import region_queue  # noqa: PLC0415
+
+    by_region: dict[str, list[ClaimedSlot]] = {}
+    for slot in slots:
+        for region in slot.regions:
+            by_region.setdefault(region, []).append(slot)
+    size = max(1, settings.CHECKS_BATCH_SIZE)
+    for region, region_slots in by_region.items():
+        for start in range(0, len(region_slots), size):
+            chunk = region_slots[start : start + size]
+            interval = min(slot.interval_seconds for slot in chunk)
+            run_checks_task.apply_async(
+                args=[region, [[slot.monitor_id, slot.due_at.isoformat()] for slot in chunk]],
+                queue=region_queue(region),
+                expires=now + timedelta(seconds=max(interval, 30) + EXPIRY_GRACE_SECONDS),
+            )

@@ -20,14 +20,54 @@ def dispatch_due_checks_task() -> int:
 # stored timeout result, never as a task killed without one.
 @shared_task(name="checks.run_check", acks_late=True, ignore_result=True, soft_time_limit=80, time_limit=100)
 def run_check_task(monitor_id: int, due_at: str, region: str | None = None) -> int | None:
-    """Run one scheduled check. Idempotent: a redelivery returns the stored result."""
-    from checks.services import check_execute  # noqa: PLC0415
+    """Run one scheduled check. Idempotent: a redelivery returns the stored result.
+
+    Each delivery is counted first (checks.deliveries): past CHECKS_MAX_DELIVERIES the run is
+    recorded as error_kind=worker_lost without probing (a run that kills its worker would
+    otherwise come back for ever), and only a redelivery looks for a stored result first.
+    """
+    from django.conf import settings  # noqa: PLC0415
+
+    from checks.deliveries import delivery_count, max_deliveries  # noqa: PLC0415
+    from checks.services import check_execute, check_record_worker_lost  # noqa: PLC0415
     from monitors.selectors import monitor_get_active  # noqa: PLC0415
 
     monitor = monitor_get_active(monitor_id=monitor_id)
     if monitor is None:
         return None  # deleted or paused after it was queued
-    return check_execute(monitor=monitor, due_at=datetime.fromisoformat(due_at), region=region).id
+    region = region or settings.CHECK_REGION
+    due = datetime.fromisoformat(due_at)
+    deliveries = delivery_count(monitor_id=monitor_id, region=region, due_at=due)
+    if deliveries is not None and deliveries > max_deliveries():
+        return check_record_worker_lost(monitor=monitor, region=region, due_at=due, deliveries=deliveries).id
+    return check_execute(monitor=monitor, due_at=due, region=region, first_delivery=deliveries == 1).id
+
+
+@shared_task(name="checks.run_checks", acks_late=True, ignore_result=True, soft_time_limit=80, time_limit=100)
+def run_checks_task(region: str, slots: list[list]) -> int:
+    """Run a batch of scheduled checks of one region (checks.batch); returns the results stored.
+
+    A redelivered batch probes nothing itself: each slot still without a result is sent again as
+    its own checks.run_check, so a slot that kills its worker is counted and stopped on its own.
+    """
+    from django.conf import settings  # noqa: PLC0415
+
+    from checks.batch import batch_key, checks_execute_batch, slots_without_result  # noqa: PLC0415
+    from checks.deliveries import delivery_count, message_delivery_count  # noqa: PLC0415
+    from core.queues import region_queue  # noqa: PLC0415
+
+    parsed = [(int(monitor_id), datetime.fromisoformat(due)) for monitor_id, due in slots]
+    deliveries = message_delivery_count(key="batch:" + batch_key(region=region, slots=parsed))
+    if deliveries is None:  # no counter: run what has no result yet
+        parsed = slots_without_result(region=region, slots=parsed)
+    elif deliveries > 1:
+        for monitor_id, due in slots_without_result(region=region, slots=parsed):
+            # The dead batch was this slot's first delivery: count it, so a poison slot is probed
+            # at most CHECKS_MAX_DELIVERIES times in all (CEL-10).
+            delivery_count(monitor_id=monitor_id, region=region, due_at=due)
+            run_check_task.apply_async(args=[monitor_id, due.isoformat(), region], queue=region_queue(region))
+        return 0
+    return checks_execute_batch(region=region, slots=parsed, max_threads=settings.CHECKS_BATCH_SIZE)
 
 
 @shared_task(name="checks.check_heartbeats", ignore_result=True, soft_time_limit=25, time_limit=30)
@@ -73,6 +113,20 @@ def purge_results_task() -> dict[str, int]:
 
     report = retention_purge(now=timezone.now())
     return {table: purge.deleted for table, purge in report.tables.items()}
+
+
+# Acked on receipt like purge_results: every step is idempotent (a partition that exists is left,
+# one already dropped is gone), so a run lost with its worker costs nothing.
+@shared_task(name="checks.manage_partitions", acks_late=False, ignore_result=True, soft_time_limit=540, time_limit=600)
+def manage_partitions_task() -> dict[str, int]:
+    """Run by beat daily (and after every migrate): day partitions of results created ahead, expired
+    ones dropped (checks.partitions; PostgreSQL only, never with force)."""
+    from django.utils import timezone  # noqa: PLC0415
+
+    from checks.partitions import partitions_manage  # noqa: PLC0415
+
+    report = partitions_manage(now=timezone.now())
+    return {"created": len(report.created), "dropped": len(report.dropped), "kept": report.rows_kept}
 
 
 @shared_task(name="checks.build_rollups", acks_late=False, ignore_result=True, soft_time_limit=240, time_limit=300)

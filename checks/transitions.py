@@ -18,8 +18,8 @@ from checks.state import (
     regions_down_needed,
     writes_status_change,
 )
+from checks.windows import maintenance_active_for
 from monitors.models import Monitor
-from monitors.selectors import maintenance_window_active_for
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +33,18 @@ _MONITOR_FIELDS = [
     "last_error",
     "state_changed_at",
 ]
+# What apply_result reads of the locked monitor (and writes back): not its probe settings.
+_LOCKED_FIELDS = [
+    "id",
+    "organization_id",
+    "paused",
+    "regions",
+    "regions_down_threshold",
+    "failure_threshold",
+    "recovery_threshold",
+    *_MONITOR_FIELDS,
+]
+_REGION_FIELDS = ["state", "consecutive_failures", "consecutive_successes", "last_result_at", "last_due_at"]
 
 
 def apply_result(*, monitor_id: int, result: CheckResult, outcome: ProbeOutcome) -> StatusChange | None:
@@ -41,8 +53,11 @@ def apply_result(*, monitor_id: int, result: CheckResult, outcome: ProbeOutcome)
     The lock orders every region's results of one monitor, so M-of-N is decided on a consistent
     set of region rows. A paused monitor keeps its state; a result of a slot older than the one
     its region last applied (a late retry) is stored but moves nothing.
+    Four statements in the common case: lock the monitor (only the columns used here), read its
+    region rows (one query for the reporting region and the others), update the region row,
+    update the monitor; maintenance windows come from a per-process cache (checks.windows).
     """
-    monitor = Monitor.objects.select_for_update().get(id=monitor_id)
+    monitor = Monitor.objects.select_for_update().only(*_LOCKED_FIELDS).get(id=monitor_id)
     if monitor.paused:
         return None  # paused while the probe ran: keep the result, leave the state alone
     if monitor.state == PENDING and monitor.state_changed_at is not None:
@@ -51,32 +66,36 @@ def apply_result(*, monitor_id: int, result: CheckResult, outcome: ProbeOutcome)
         MonitorRegionState.objects.filter(monitor=monitor, last_result_at__lt=monitor.state_changed_at).update(
             state=PENDING, consecutive_failures=0, consecutive_successes=0
         )
-    region_row, _ = MonitorRegionState.objects.get_or_create(monitor=monitor, region=result.region)
-    if region_row.last_due_at is not None and result.due_at < region_row.last_due_at:
+    rows = {row.region: row for row in MonitorRegionState.objects.filter(monitor_id=monitor_id)}
+    region_row = rows.get(result.region)
+    if region_row is not None and region_row.last_due_at is not None and result.due_at < region_row.last_due_at:
         return None
+    current = region_row or MonitorRegionState(monitor_id=monitor_id, region=result.region)
     region_after = next_state(
-        MonitorState(region_row.state, region_row.consecutive_failures, region_row.consecutive_successes),
+        MonitorState(current.state, current.consecutive_failures, current.consecutive_successes),
         ok=outcome.ok,
         degraded=outcome.degraded,
         failure_threshold=monitor.failure_threshold,
         recovery_threshold=monitor.recovery_threshold,
     )
-    region_row.state = region_after.state
-    region_row.consecutive_failures = region_after.consecutive_failures
-    region_row.consecutive_successes = region_after.consecutive_successes
-    region_row.last_result_at = outcome.started_at
-    region_row.last_due_at = result.due_at
-    region_row.save()
+    current.state = region_after.state
+    current.consecutive_failures = region_after.consecutive_failures
+    current.consecutive_successes = region_after.consecutive_successes
+    current.last_result_at = outcome.started_at
+    current.last_due_at = result.due_at
+    if region_row is None:
+        current.save(force_insert=True)
+    else:
+        current.save(update_fields=_REGION_FIELDS)
+    rows[result.region] = current
 
     before = monitor.state
+    regions = _regions_of(monitor=monitor, reporting=result.region)
     after = monitor_state(
         current=before,
-        region_states=_region_states(monitor=monitor, reporting=region_row),
-        down_needed=regions_down_needed(
-            region_count=len(_regions_of(monitor=monitor, reporting=result.region)),
-            configured=monitor.regions_down_threshold,
-        ),
-        in_maintenance=maintenance_window_active_for(monitor=monitor, now=outcome.started_at) is not None,
+        region_states=[rows[region].state if region in rows else PENDING for region in regions],
+        down_needed=regions_down_needed(region_count=len(regions), configured=monitor.regions_down_threshold),
+        in_maintenance=maintenance_active_for(monitor=monitor, now=outcome.started_at),
     )
     _copy_result(monitor=monitor, outcome=outcome, region_after=region_after)
     change = None
@@ -102,16 +121,6 @@ def _regions_of(*, monitor: Monitor, reporting: str) -> list[str]:
     (a heartbeat recorded under its own region, or a late result after the regions were edited)."""
     regions = [str(r) for r in (monitor.regions or [])]
     return regions if reporting in regions else [reporting]
-
-
-def _region_states(*, monitor: Monitor, reporting: MonitorRegionState) -> list[str]:
-    regions = _regions_of(monitor=monitor, reporting=reporting.region)
-    known = {
-        row.region: row.state
-        for row in MonitorRegionState.objects.filter(monitor=monitor, region__in=regions).exclude(id=reporting.id)
-    }
-    known[reporting.region] = reporting.state
-    return [known.get(region, PENDING) for region in regions]
 
 
 def _copy_result(*, monitor: Monitor, outcome: ProbeOutcome, region_after: MonitorState) -> None:

@@ -24,6 +24,16 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
     path("admin/", admin.site.urls),
+    path(
+        "account-deletion/confirm/<str:token>/",
+        views_account.AccountDeletionConfirmView.as_view(),
+        name="account-deletion-confirm",
+    ),
+    path(
+        "account-deletion/restore/<str:token>/",
+        views_account.AccountDeletionRestoreView.as_view(),
+        name="account-deletion-restore",
+    ),
     # allauth's login, signup and reset pages with the rate limits of accounts.ratelimits; same
     # paths and names, listed first so they answer instead of allauth's own.
     path("accounts/login/", views_auth.LoginView.as_view(), name="account_login"),

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from monitors import kinds, validators
+from monitors import kinds, validators, validators_contract
 from monitors.models import MaintenanceWindow, Monitor
 from monitors.services import EDITABLE_FIELDS, monitor_update
 
@@ -40,6 +40,9 @@ FIELD_RULES: dict[str, tuple[Callable[[Any], None], ...]] = {
     "recovery_threshold": (validators.validate_threshold,),
     "degraded_latency_ms": (validators.validate_degraded_latency,),
     "regions_down_threshold": (validators.validate_regions_down_threshold,),
+    "contract_baseline_samples": (validators_contract.validate_contract_baseline_samples,),
+    "contract_confirmations": (validators_contract.validate_contract_confirmations,),
+    "contract_ignore_paths": (validators_contract.validate_contract_ignore_paths,),
 }
 
 
@@ -166,6 +169,10 @@ class MonitorAdmin(admin.ModelAdmin):
                         "connect_timeout_seconds",
                         "read_timeout_seconds",
                         "track_contract",
+                        "contract_baseline_samples",
+                        "contract_confirmations",
+                        "contract_ignore_paths",
+                        "contract_alert_additive",
                     )
                 },
             ),

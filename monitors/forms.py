@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from monitors import kinds, validators
+from monitors.forms_contract import ContractFields
 from monitors.models import Monitor, default_regions
 
 MAX_URL_CHARS = 2048
@@ -90,7 +91,7 @@ def assertion_lines(assertions: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-class MonitorForm(forms.Form):
+class MonitorForm(ContractFields):  # + the contract-drift fields (monitors.forms_contract)
     name = forms.CharField(max_length=100, widget=forms.TextInput(attrs={"autofocus": True}))
     kind = forms.ChoiceField(
         choices=list(KIND_LABELS.items()),
@@ -287,6 +288,7 @@ class MonitorForm(forms.Form):
             "expected_status": ", ".join(str(code) for code in values["expected_status"]),
             "json_assertions": assertion_lines(values["json_assertions"]),
             "expected": "\n".join(values["expected"]),
+            "contract_ignore_paths": "\n".join(values["contract_ignore_paths"]),
             "follow_redirects": "true" if values["follow_redirects"] else "false",
             "verify_tls": "true" if values["verify_tls"] else "false",
         }

@@ -44,6 +44,10 @@ HTTP_FIELDS: tuple[str, ...] = (
     "connect_timeout_seconds",
     "read_timeout_seconds",
     "track_contract",
+    "contract_baseline_samples",
+    "contract_confirmations",
+    "contract_ignore_paths",
+    "contract_alert_additive",
     "degraded_latency_ms",
 )
 KIND_FIELDS: dict[str, tuple[str, ...]] = {

@@ -101,6 +101,14 @@ class Monitor(models.Model):
     regions = models.JSONField(default=default_regions)
     paused = models.BooleanField(default=False)
     track_contract = models.BooleanField(default=False)
+    # Contract drift (checks.drift): the baseline is learned from this many successful JSON responses;
+    # a new shape must be seen this many times in a row before it is a DriftEvent.
+    contract_baseline_samples = models.PositiveSmallIntegerField(default=5)
+    contract_confirmations = models.PositiveSmallIntegerField(default=2)
+    # JSONPath-style paths ("$.meta", "$.items[*].debug") whose changes are never drift.
+    contract_ignore_paths = models.JSONField(default=list, blank=True)
+    # Additive-only changes (new fields) are recorded; they alert only when this is on.
+    contract_alert_additive = models.BooleanField(default=False)
     # Failed checks in a row before the monitor turns DOWN, successes before it is UP again.
     failure_threshold = models.PositiveSmallIntegerField(default=2)
     recovery_threshold = models.PositiveSmallIntegerField(default=1)

@@ -46,12 +46,15 @@ KWARG_KINDS: dict[str, str] = {
     "monitor_id": "monitor",
     "channel_id": "channel",
     "incident_id": "incident",
+    "rule_id": "alert_rule",
     "api_key_id": "api_key",
     "membership_id": "membership",
     "invitation_id": "invitation",
     "audit_event_id": "audit_event",
     "result_id": "result",
     "maintenance_window_id": "maintenance_window",
+    "event_id": "drift_event",
+    "notification_id": "notification",
 }
 # Generic kwarg names (`pk`) mean different things on different routes: classified per route.
 ROUTE_KINDS: dict[str, dict[str, str]] = {
@@ -59,6 +62,9 @@ ROUTE_KINDS: dict[str, dict[str, str]] = {
     "monitors:monitor-edit": {"pk": "monitor"},
     "monitors:monitor-delete": {"pk": "monitor"},
     "accounts:api-key-revoke": {"pk": "api_key"},
+    "checks:drift-accept": {"pk": "monitor"},
+    "checks:contract-pin": {"pk": "monitor"},
+    "checks:contract-relearn": {"pk": "monitor"},
 }
 # URL kwargs that are not an organisation's object id, and why they need no cross-tenant sweep.
 NO_OBJECT_ID: dict[str, str] = {
@@ -67,7 +73,11 @@ NO_OBJECT_ID: dict[str, str] = {
         "credential itself (256 random bits, stored hashed); it names no object a caller could "
         "guess, and accepting is covered by the invitation tests; checks:ping-*: a heartbeat monitor's "
         "ping token (a random UUID) is the credential of an unauthenticated endpoint that answers only "
-        "OK or 404 (checks/tests/test_heartbeats.py)"
+        "OK or 404 (checks/tests/test_heartbeats.py); account-deletion-confirm/restore: a signed token "
+        "(django.core.signing, the user's own pending request) emailed to the account's address is the "
+        "credential (tests/test_data_04_account_soft_deletion.py); alerts:unsubscribe: a signed token "
+        "(django.core.signing) of one address's opt-out, mailed in List-Unsubscribe (RFC 8058); a forged "
+        "one is 404 (alerts/tests/services/test_delivery_bars.py)"
     ),
 }
 
@@ -118,6 +128,18 @@ def _incident(owner: User, made: Made) -> models.Model:
     )
 
 
+def _alert_rule(owner: User, made: Made) -> models.Model:
+    from alerts.services.rules import alert_rule_create  # noqa: PLC0415
+
+    return alert_rule_create(
+        organization=organization_of(owner),
+        actor=_actor(owner),
+        condition="latency",
+        threshold_ms=500,
+        name=f"{_tag(owner)}'s slow rule {next(_serial)}",
+    )
+
+
 def _result(owner: User, made: Made) -> models.Model:
     from checks.models import CheckResult  # noqa: PLC0415
 
@@ -144,6 +166,29 @@ def _heartbeat_ping(owner: User, made: Made) -> models.Model:
         remote_addr="127.0.0.1",
         user_agent=f"{_tag(owner)}'s cron",
         body=f"{_tag(owner)}'s backup log",
+    )
+
+
+def _drift_event(owner: User, made: Made) -> models.Model:
+    """A learned baseline of the owner's monitor and one breaking drift event against it."""
+    from checks.models import ContractBaseline, DriftEvent  # noqa: PLC0415
+
+    monitor = made.get("monitor") or _monitor(owner, made)
+    made["monitor"] = monitor
+    shape = {"type": "object", "properties": {f"{_tag(owner)}_id": {"type": "integer"}}}
+    version = ContractBaseline.objects.filter(monitor=monitor).count() + 1
+    ContractBaseline.objects.filter(monitor=monitor, status__in=["learning", "active"]).update(status="superseded")
+    baseline = ContractBaseline.objects.create(
+        monitor=monitor, version=version, status="active", shape=shape, shape_hash=f"{version:064d}"
+    )
+    path = f"$.{_tag(owner)}_id"
+    return DriftEvent.objects.create(
+        monitor=monitor,
+        baseline=baseline,
+        severity="breaking",
+        changes=[{"path": path, "change": "removed", "before": "integer", "after": None, "severity": "breaking"}],
+        shape={"type": "object", "properties": {}},
+        shape_hash=f"{next(_serial):064d}",
     )
 
 
@@ -196,13 +241,30 @@ def _audit_event(owner: User, made: Made) -> models.Model:
     )
 
 
+def _notification(owner: User, made: Made) -> models.Model:
+    """A dead delivery of the owner's email channel: the delivery log's row, retryable by hand."""
+    from alerts.models import Notification  # noqa: PLC0415
+    from alerts.services.notify import notifications_enqueue  # noqa: PLC0415
+
+    monitor = made.get("monitor") or _monitor(owner, made)
+    channel = _channel(owner, made)
+    [notification_id] = notifications_enqueue(
+        monitor=monitor, event="monitor.down", dedup_key=f"isolation:{next(_serial)}", channels=[channel]
+    )
+    Notification.objects.filter(id=notification_id).update(status="dead", attempts=8, last_error="HTTP 500")
+    return Notification.objects.get(id=notification_id)
+
+
 FACTORIES: dict[str, Callable[[User, Made], models.Model]] = {
     "monitor": _monitor,
     "channel": _channel,
     "incident": _incident,
+    "alert_rule": _alert_rule,
     "result": _result,
     "heartbeat_ping": _heartbeat_ping,
     "maintenance_window": _maintenance_window,
+    "drift_event": _drift_event,
+    "notification": _notification,
     "api_key": _api_key,
     "invitation": _invitation,
     "membership": _membership,
@@ -354,7 +416,7 @@ HTML_PAYLOAD = {
     "url": "http://127.0.0.1:9/mallory",
     "method": "POST",
     "headers": "",
-    "body": "",
+    "body": "mallory was here",  # a POST monitor's body, and an incident comment's
     "expected_status": "200",
     "interval_seconds": "300",
     "timeout_seconds": "5",

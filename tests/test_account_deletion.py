@@ -1,11 +1,16 @@
-"""Account deletion through HTTP (hand-over, cascade, revoked keys, audit) and AUTH-07's
+"""Account deletion through HTTP (hand-over, cascade, revoked keys, audit; DATA-04's soft deletion
+with a signed confirmation is in tests/test_data_04_account_soft_deletion.py) and AUTH-07's
 "an unverified account cannot create monitors or channels": they touch monitors, checks and
 alerts, so they live here rather than in accounts/tests (imports point down only)."""
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
 import pytest
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -13,6 +18,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import ApiKey, AuditEvent, Membership, Organization, User
 from accounts.services import api_key_create
+from accounts.services.account_deletion import deleted_accounts_purge
 from alerts.models import Channel
 from checks.models import CheckResult
 from conftest import make_user, organization_of
@@ -22,6 +28,20 @@ from monitors.services import monitor_create
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "correct horse battery"
+LINK = re.compile(r"https?://\S+/account-deletion/(confirm|restore)/(\S+)/")
+
+
+def deletion_links(mailoutbox, email: str) -> dict[str, str]:
+    """The confirm and restore paths of the last deletion email to `email`."""
+    message = [m for m in mailoutbox if m.to == [email]][-1]
+    return {kind: f"/account-deletion/{kind}/{token}/" for kind, token in LINK.findall(message.body)}
+
+
+def delete_for_good(client: Client, user: User, mailoutbox) -> None:
+    """Ask to delete the account, confirm through the emailed link, and let the grace period pass."""
+    assert client.post("/settings/account/delete/", {"password": PASSWORD}).status_code == 302
+    assert Client().post(deletion_links(mailoutbox, user.email)["confirm"]).status_code == 200
+    deleted_accounts_purge(now=timezone.now() + timedelta(days=settings.ACCOUNTS_DELETION_GRACE_DAYS, minutes=1))
 
 
 def signup(client: Client, email: str, password: str):  # noqa: ANN201 - a test response
@@ -56,7 +76,7 @@ def _join(user: User, organization: Organization, role: str, days_ago: int) -> M
     )
 
 
-def test_account_delete_hands_sole_ownership_to_the_longest_standing_admin(alice, bob) -> None:
+def test_account_delete_hands_sole_ownership_to_the_longest_standing_admin(alice, bob, mailoutbox) -> None:
     organization = organization_of(alice)
     Membership.objects.filter(user=bob).update(created_at=timezone.now() - timezone.timedelta(days=30))
     newer_admin = make_user(email="newadmin@example.com")
@@ -75,6 +95,11 @@ def test_account_delete_hands_sole_ownership_to_the_longest_standing_admin(alice
 
     assert response.status_code == 302
     assert response["Location"] == "/accounts/login/"
+    # The session and the JWT of the leaving user end at once.
+    assert client.get("/")["Location"].startswith("/accounts/login/")
+    assert jwt.get("/api/v1/monitors/").status_code == 401
+    assert Client().post(deletion_links(mailoutbox, alice.email)["confirm"]).status_code == 200
+    deleted_accounts_purge(now=timezone.now() + timedelta(days=settings.ACCOUNTS_DELETION_GRACE_DAYS, minutes=1))
     assert not User.objects.filter(email="alice@example.com").exists()
     assert Organization.objects.filter(pk=organization.pk).exists()
     assert Monitor.objects.filter(pk=monitor.pk).exists()
@@ -89,12 +114,9 @@ def test_account_delete_hands_sole_ownership_to_the_longest_standing_admin(alice
     transfer = AuditEvent.objects.get(organization=organization, action="organization.ownership_transferred")
     assert transfer.data["to"] == "oldadmin@example.com"
     assert transfer.actor_email == "alice@example.com"  # kept after the user is gone
-    # The session and the JWT of the deleted user end.
-    assert client.get("/")["Location"].startswith("/accounts/login/")
-    assert jwt.get("/api/v1/monitors/").status_code == 401
 
 
-def test_account_delete_without_admins_hands_ownership_to_the_longest_standing_member(alice, bob) -> None:
+def test_account_delete_without_admins_hands_ownership_to_the_longest_standing_member(alice, bob, mailoutbox) -> None:
     organization = organization_of(alice)
     Membership.objects.filter(user=bob).update(created_at=timezone.now() - timezone.timedelta(days=1))
     older = make_user(email="older@example.com")
@@ -102,13 +124,13 @@ def test_account_delete_without_admins_hands_ownership_to_the_longest_standing_m
     client = Client()
     client.force_login(alice)
 
-    client.post("/settings/account/delete/", {"password": PASSWORD})
+    delete_for_good(client, alice, mailoutbox)
 
     assert Membership.objects.get(organization=organization, user=older).role == Membership.Role.OWNER
     assert Membership.objects.get(organization=organization, user=bob).role == Membership.Role.MEMBER
 
 
-def test_account_delete_removes_an_organisation_with_no_other_member_and_everything_in_it(mallory) -> None:
+def test_account_delete_removes_an_organisation_with_no_other_member_and_everything_in_it(mallory, mailoutbox) -> None:
     organization = organization_of(mallory)
     monitor = monitor_create(organization=organization, name="Orders", url="https://api.example.com/orders")
     now = timezone.now()
@@ -118,7 +140,7 @@ def test_account_delete_removes_an_organisation_with_no_other_member_and_everyth
     client = Client()
     client.force_login(mallory)
 
-    client.post("/settings/account/delete/", {"password": PASSWORD})
+    delete_for_good(client, mallory, mailoutbox)
 
     assert not Organization.objects.filter(pk=organization.pk).exists()
     assert not Monitor.objects.filter(pk=monitor.pk).exists()
@@ -127,12 +149,12 @@ def test_account_delete_removes_an_organisation_with_no_other_member_and_everyth
     assert not ApiKey.objects.filter(organization_id=organization.pk).exists()
 
 
-def test_account_delete_of_a_co_owner_or_member_keeps_the_organisation_as_it_is(alice, bob) -> None:
+def test_account_delete_of_a_co_owner_or_member_keeps_the_organisation_as_it_is(alice, bob, mailoutbox) -> None:
     organization = organization_of(alice)
     client = Client()
     client.force_login(bob)
 
-    client.post("/settings/account/delete/", {"password": PASSWORD})
+    delete_for_good(client, bob, mailoutbox)
 
     assert not User.objects.filter(email="bob@example.com").exists()
     assert dict(Membership.objects.filter(organization=organization).values_list("user__email", "role")) == {

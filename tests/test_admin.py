@@ -26,11 +26,14 @@ from accounts.models import ApiKey, Membership, User
 from accounts.services import Actor, api_key_create, audit_record
 from checks.models import (
     CheckResult,
+    ContractBaseline,
+    DriftEvent,
     HeartbeatPing,
     MonitorRegionState,
     RegionStatus,
     Rollup,
     RollupProgress,
+    ShapeSample,
     StatusChange,
 )
 from conftest import organization_of
@@ -88,6 +91,13 @@ def admin_rows(alice, bob, mallory) -> dict[str, Any]:
     channel = apps.get_model("alerts", "Channel").objects.filter(organization=organization).first()
     incident = incident_model.objects.create(monitor=monitor, opened_at=now, cause="HTTP 500", opened_by=change)
     notification_model.objects.create(status_change=change, channel=channel, incident=incident, event="monitor.down")
+    apps.get_model("alerts", "IncidentEvent").objects.create(incident=incident, kind="opened", message="HTTP 500")
+    rule = apps.get_model("alerts", "AlertRule").objects.create(
+        organization=organization, condition="latency", threshold_ms=500
+    )
+    apps.get_model("alerts", "RuleFiring").objects.create(rule=rule, monitor=monitor, fired_at=now, incident=incident)
+    apps.get_model("alerts", "MonitorAlertState").objects.create(monitor=monitor, flapping_since=now)
+    apps.get_model("alerts", "EmailOptOut").objects.create(organization=organization, email="alice@example.com")
     audit_record(
         organization=organization, actor=Actor(user=alice, ip="127.0.0.1"), action="monitor.created", target=monitor
     )
@@ -102,6 +112,11 @@ def admin_rows(alice, bob, mallory) -> dict[str, Any]:
         monitor=monitor, region="local", period="hour", bucket_start=hour, checks=2, ups=1, histogram={"42": 1}
     )
     RollupProgress.objects.create(period="hour", built_until=hour)
+    baseline = ContractBaseline.objects.create(monitor=monitor, version=1, status="active", shape={"type": "object"})
+    sample = ShapeSample.objects.create(monitor=monitor, shape_hash="a" * 64, content_type="text/json", body="{}")
+    DriftEvent.objects.create(
+        monitor=monitor, baseline=baseline, severity="breaking", changes=[], shape_hash="b" * 64, sample=sample
+    )
     MaintenanceWindow.objects.create(
         organization=organization, monitor=monitor, name="DB upgrade", starts_at=now, ends_at=now
     )

@@ -30,6 +30,12 @@ CSRF_EXEMPT_HTML: dict[str, str] = {
         "token in the URL is the credential, and the answer is only OK or 404 (checks.views_heartbeats)"
     )
     for suffix in ("", "/", "/start", "/start/", "/fail", "/fail/")
+} | {
+    "/alerts/unsubscribe/x/": (
+        "RFC 8058 one-click unsubscribe: a mail client POSTs List-Unsubscribe=One-Click with no session or "
+        "cookie; the signed token in the URL is the credential and it can only opt an address out "
+        "(alerts/tests/test_views_deliveries_preferences.py)"
+    ),
 }
 
 

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 from django.apps import apps
 from django.conf import settings
@@ -168,3 +169,23 @@ def test_cel_01_compose_redis_persists_and_never_evicts() -> None:
     words = command.split() if isinstance(command, str) else command
     assert words[words.index("--appendonly") + 1] == "yes"
     assert words[words.index("--maxmemory-policy") + 1] == "noeviction"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_cel_07_workers_keep_database_connections_and_drop_broken_or_old_ones() -> None:
+    """Celery's Django fixup closes every connection after every task unless CELERY_DB_REUSE_MAX is set
+    (a new PostgreSQL connection per check); config.celery sets it and runs close_old_connections
+    around each task instead, which drops a connection past CONN_MAX_AGE or broken by an error."""
+    from django.db import connection  # noqa: PLC0415
+
+    from config import celery as celery_config  # noqa: PLC0415
+
+    assert celery_config.app.conf.get("CELERY_DB_REUSE_MAX") >= 100
+    connection.ensure_connection()
+    kept = connection.connection
+    connection.close_at = None  # no CONN_MAX_AGE limit: kept
+    celery_config._close_old_connections(task=None)
+    assert connection.connection is kept  # a healthy connection stays open across tasks
+    connection.close_at = 0.0  # past CONN_MAX_AGE
+    celery_config._close_old_connections(task=None)
+    assert connection.connection is None

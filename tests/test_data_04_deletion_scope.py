@@ -2,8 +2,9 @@
 changes, incidents, deliveries, rollups); deleting an organisation leaves every other
 organisation's row counts unchanged. It lives in tests/ because it touches every app.
 
-Not built: RELIABILITY's "account deletion is soft for 14 days, then hard after a signed
-confirmation token"; organization_delete is hard and immediate (after typing the name).
+Account deletion (soft for ACCOUNTS_DELETION_GRACE_DAYS, then hard only with a signed confirmation)
+is in tests/test_data_04_account_soft_deletion.py; organization_delete is hard and immediate (after
+typing the name).
 """
 
 from __future__ import annotations

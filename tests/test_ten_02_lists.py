@@ -17,8 +17,8 @@ from django.db.models import QuerySet
 from django.test import Client
 
 from accounts.models import ApiKey, AuditEvent, Invitation, Membership, Organization, User
-from alerts.models import Channel, Incident
-from checks.models import CheckResult, HeartbeatPing
+from alerts.models import AlertRule, Channel, Incident, Notification
+from checks.models import CheckResult, ContractBaseline, DriftEvent, HeartbeatPing
 from conftest import organization_of
 from monitors.models import MaintenanceWindow, Monitor
 from tests.isolation import FACTORIES, MARKER, api_routes, html_routes
@@ -31,6 +31,8 @@ EXPECTED: dict[str, Callable[[Organization, User], QuerySet[Any]]] = {
     "monitors-api:maintenance-window-list": lambda org, user: MaintenanceWindow.objects.filter(organization=org),
     "alerts-api:channel-list": lambda org, user: Channel.objects.filter(organization=org),
     "alerts-api:incident-list": lambda org, user: Incident.objects.filter(monitor__organization=org),
+    "alerts-api:alert-rule-list": lambda org, user: AlertRule.objects.filter(organization=org),
+    "alerts-api:delivery-list": lambda org, user: Notification.objects.filter(channel__organization=org),
     "accounts-api:api-key-list": lambda org, user: ApiKey.objects.filter(organization=org),
     "accounts-api:member-list": lambda org, user: Membership.objects.filter(organization=org),
     "accounts-api:invitation-list": lambda org, user: Invitation.objects.filter(organization=org, accepted_at=None),
@@ -39,6 +41,8 @@ EXPECTED: dict[str, Callable[[Organization, User], QuerySet[Any]]] = {
     # Nested under the caller's own monitor (its id in the path).
     "checks-api:result-list": lambda org, user: CheckResult.objects.filter(monitor__organization=org),
     "checks-api:heartbeat-ping-list": lambda org, user: HeartbeatPing.objects.filter(monitor__organization=org),
+    "checks-api:drift-event-list": lambda org, user: DriftEvent.objects.filter(monitor__organization=org),
+    "checks-api:baseline-list": lambda org, user: ContractBaseline.objects.filter(monitor__organization=org),
 }
 PER_ORG = 3
 

@@ -48,6 +48,10 @@ NOT_ORGANISATION_DATA: dict[str, str] = {
     "organizations:organization-create": "makes a new organisation that the caller owns",
     "organizations:organization-switch": "changes which of the caller's organisations the session acts for",
     "organizations:invitation-accept": "joins another organisation with a secret emailed token",
+    "account-deletion-confirm": "confirms the caller's own account deletion with a signed emailed token",
+    "account-deletion-restore": "restores the caller's own blocked account with a signed emailed token",
+    "alerts:email-preferences": "the caller's own alert email opt-outs, for their own address only",
+    "alerts:unsubscribe": "one address's opt-out by a signed emailed token (RFC 8058); no session or role applies",
     # A heartbeat's ping URL takes no session: its random token is the credential (checks/tests/test_heartbeats.py).
     **{
         f"checks:ping-{kind}{slash}": "a job's unauthenticated heartbeat ping; no session or role applies"

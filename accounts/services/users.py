@@ -46,6 +46,34 @@ def _successor(*, organization: Organization, leaving: User) -> Membership | Non
     return admins.first() or others.order_by("created_at", "id").first()
 
 
+def membership_hand_over(*, membership: Membership, actor: Actor, reason: str) -> None:
+    """Before its user leaves: a sole owner's organisation passes to a successor, and their keys are revoked.
+
+    The longest-standing admin (else member) becomes owner when the user is the only owner;
+    the user's live API keys in the organisation are revoked. Audited; call it in a transaction.
+    """
+    organization, user = membership.organization, membership.user
+    others = Membership.objects.filter(organization=organization).exclude(user=user)
+    sole_owner = membership.role == Membership.Role.OWNER and not others.filter(role=Membership.Role.OWNER).exists()
+    successor = _successor(organization=organization, leaving=user) if sole_owner else None
+    if successor is not None:
+        previous_role = successor.role
+        successor.role = Membership.Role.OWNER
+        successor.save(update_fields=["role"])
+        audit_record(
+            organization=organization,
+            actor=actor,
+            action="organization.ownership_transferred",
+            target=organization,
+            data={"from": user.email, "to": successor.user.email, "previous_role": previous_role},
+        )
+    for api_key in ApiKey.objects.filter(organization=organization, created_by=user, revoked_at=None):
+        api_key_revoke(api_key=api_key)
+        audit_record(
+            organization=organization, actor=actor, action="api_key.revoked", target=api_key, data={"reason": reason}
+        )
+
+
 def user_delete(*, user: User, actor: Actor) -> None:
     """Delete an account and hand over or remove what it owns, in one transaction.
 
@@ -64,31 +92,7 @@ def user_delete(*, user: User, actor: Actor) -> None:
                 deleted.append(organization.id)
                 organization.delete()  # monitors, channels, results, keys and audit rows cascade
                 continue
-            sole_owner = (
-                membership.role == Membership.Role.OWNER and not others.filter(role=Membership.Role.OWNER).exists()
-            )
-            if sole_owner:
-                successor = _successor(organization=organization, leaving=user)
-                assert successor is not None  # noqa: S101 - others.exists() above
-                previous_role = successor.role
-                successor.role = Membership.Role.OWNER
-                successor.save(update_fields=["role"])
-                audit_record(
-                    organization=organization,
-                    actor=actor,
-                    action="organization.ownership_transferred",
-                    target=organization,
-                    data={"from": user.email, "to": successor.user.email, "previous_role": previous_role},
-                )
-            for api_key in ApiKey.objects.filter(organization=organization, created_by=user, revoked_at=None):
-                api_key_revoke(api_key=api_key)
-                audit_record(
-                    organization=organization,
-                    actor=actor,
-                    action="api_key.revoked",
-                    target=api_key,
-                    data={"reason": "creator deleted their account"},
-                )
+            membership_hand_over(membership=membership, actor=actor, reason="creator deleted their account")
             audit_record(
                 organization=organization,
                 actor=actor,
@@ -117,18 +121,23 @@ def user_deactivate(*, user: User, actor: Actor) -> User:
     Access tokens and sessions of an inactive user are refused on the next request anyway
     (Django's and simplejwt's backends check is_active); ending them also frees the rows.
     """
+    with transaction.atomic():
+        sessions = user_access_end(user=user)
+        for organization in Organization.objects.filter(memberships__user=user):
+            audit_record(organization=organization, actor=actor, action="user.deactivated", target=user)
+    logger.info("user deactivated user=%s sessions_ended=%s", user.pk, sessions)
+    return user
+
+
+def user_access_end(*, user: User) -> int:
+    """Mark the user inactive, blacklist their refresh tokens and end their sessions; returns sessions ended."""
     from rest_framework_simplejwt.token_blacklist.models import (  # noqa: PLC0415 - app models
         BlacklistedToken,
         OutstandingToken,
     )
 
-    with transaction.atomic():
-        user.is_active = False
-        user.save(update_fields=["is_active"])
-        outstanding = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
-        BlacklistedToken.objects.bulk_create([BlacklistedToken(token=token) for token in outstanding])
-        for organization in Organization.objects.filter(memberships__user=user):
-            audit_record(organization=organization, actor=actor, action="user.deactivated", target=user)
-        sessions = _sessions_end(user=user)
-    logger.info("user deactivated user=%s sessions_ended=%s", user.pk, sessions)
-    return user
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    outstanding = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
+    BlacklistedToken.objects.bulk_create([BlacklistedToken(token=token) for token in outstanding])
+    return _sessions_end(user=user)

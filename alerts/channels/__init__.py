@@ -1,61 +1,101 @@
-"""Notifiers: one module per channel kind, each with `send(channel=, event=, now=)` raising DeliveryError."""
+"""Channel kinds: a registry where each kind is one module (alerts.channels.<kind>).
+
+A module builds a `ChannelKind` (base.py): `clean` validates target and config for the forms, the
+API and the services; `render` turns the frozen event payload into the body it sends; `send`
+delivers it through core.http (or Django's email backend) and raises DeliveryError. Adding a kind
+is one module plus its name in KIND_MODULES (and in Channel.Kind).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
+from functools import cache
+from importlib import import_module
 from typing import TYPE_CHECKING
 
-from django.conf import settings
+from alerts.channels.base import (
+    EVENT_DELIVERY_DEAD,
+    EVENT_DIGEST,
+    EVENT_DOWN,
+    EVENT_DRIFT,
+    EVENT_FLAPPING,
+    EVENT_STABLE,
+    EVENT_TEST,
+    EVENT_UP,
+    JSON,
+    ChannelKind,
+    isoformat,
+    redact_url,
+)
 
 if TYPE_CHECKING:
-    from alerts.models import Channel, Incident
-    from monitors.models import Monitor
+    from alerts.models import Channel
 
-EVENT_DOWN = "monitor.down"
-EVENT_UP = "monitor.up"
-EVENT_TEST = "test"
+KIND_MODULES = ("email", "webhook", "slack", "discord", "teams", "telegram")
 
-
-@dataclass(frozen=True)
-class AlertEvent:
-    """What one delivery says; built from a Notification (or for a test send) and never stored."""
-
-    type: str  # EVENT_DOWN, EVENT_UP or EVENT_TEST
-    message_id: str  # the webhook-id: the same on every retry of one notification
-    occurred_at: datetime  # when the state flipped (or the test was asked for)
-    state: str | None = None  # the monitor's new state
-    monitor: Monitor | None = None
-    incident: Incident | None = None
-
-    @property
-    def monitor_url(self) -> str:
-        """The monitor's page on the dashboard."""
-        return f"{settings.SITE_URL}/monitors/{self.monitor.id}/" if self.monitor else settings.SITE_URL + "/"
-
-    @property
-    def resolved_at(self) -> datetime | None:
-        # A DOWN message says "open" even when it is retried after the recovery, so every
-        # retry of one notification carries the same body.
-        if self.type == EVENT_UP and self.incident is not None:
-            return self.incident.resolved_at
-        return None
+__all__ = [
+    "EVENT_DELIVERY_DEAD",
+    "EVENT_DIGEST",
+    "EVENT_DOWN",
+    "EVENT_DRIFT",
+    "EVENT_FLAPPING",
+    "EVENT_STABLE",
+    "EVENT_TEST",
+    "EVENT_UP",
+    "ChannelKind",
+    "isoformat",
+    "kind_get",
+    "kinds",
+    "private_config",
+    "public_config",
+    "redact_target",
+    "send",
+]
 
 
-def isoformat(value: datetime | None) -> str | None:
-    """ISO 8601 in UTC with a Z, as the API writes times."""
-    if value is None:
-        return None
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+@cache
+def kinds() -> dict[str, ChannelKind]:
+    """Every registered kind by name (imported on first use: the modules import models and selectors)."""
+    registry: dict[str, ChannelKind] = {}
+    for name in KIND_MODULES:
+        kind: ChannelKind = import_module(f"alerts.channels.{name}").KIND
+        registry[kind.kind] = kind
+    return registry
 
 
-def send(*, channel: Channel, event: AlertEvent, now: datetime) -> None:
-    """Deliver `event` through the notifier of `channel.kind`; raises DeliveryError."""
-    from alerts.channels import email, webhook  # noqa: PLC0415 - the notifiers import this module
+def kind_get(kind: str) -> ChannelKind | None:
+    return kinds().get(kind)
+
+
+def send(*, channel: Channel, payload: JSON, message_id: str, now: datetime) -> None:
+    """Deliver `payload` through the sender of `channel.kind`; raises DeliveryError."""
     from alerts.exceptions import DeliveryError  # noqa: PLC0415
 
-    notifiers = {"email": email.send, "webhook": webhook.send}
-    notifier = notifiers.get(channel.kind)
-    if notifier is None:
-        raise DeliveryError(f"No notifier for channel kind {channel.kind!r}.", permanent=True)
-    notifier(channel=channel, event=event, now=now)
+    kind = kind_get(channel.kind)
+    if kind is None:
+        raise DeliveryError(f"No sender for channel kind {channel.kind!r}.", permanent=True)
+    kind.send(channel=channel, payload=payload, message_id=message_id, now=now)
+
+
+def public_config(config: JSON) -> JSON:
+    """A channel's options as people see and set them: never the secret kept during a rotation."""
+    from alerts.channels.webhook import PRIVATE_CONFIG  # noqa: PLC0415
+
+    return {key: value for key, value in config.items() if key not in PRIVATE_CONFIG}
+
+
+def private_config(config: JSON) -> JSON:
+    from alerts.channels.webhook import PRIVATE_CONFIG  # noqa: PLC0415
+
+    return {key: value for key, value in config.items() if key in PRIVATE_CONFIG}
+
+
+def redact_target(channel: Channel) -> str:
+    """The target as people without MANAGE_CHANNELS and the logs see it: URL tokens hidden (WH-08)."""
+    if channel.kind == "email":
+        return channel.target
+    if channel.kind == "telegram":
+        from alerts.channels.telegram import redact  # noqa: PLC0415
+
+        return redact(channel.target)
+    return redact_url(channel.target)

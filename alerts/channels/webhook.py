@@ -1,57 +1,73 @@
-"""Webhook notifier, as the Standard Webhooks specification says (API.md "Webhook deliveries")."""
+"""Webhook channel, as the Standard Webhooks specification says (API.md "Webhook deliveries").
+
+The body is the frozen payload itself: `{type, timestamp, data: {monitor, incident, state, …}}`.
+"""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
-import json
-from collections.abc import Mapping
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
-from alerts.channels import AlertEvent, isoformat
+from alerts.channels.base import (
+    JSON,
+    MAX_RESPONSE_BYTES,
+    ChannelKind,
+    clean_target_with,
+    encode,
+    isoformat,
+    parse_time,
+    post_json,
+)
+from alerts.channels.status import GONE, MAX_RETRY_AFTER_SECONDS, PERMANENT_STATUSES, raise_for_status, retry_after
 from alerts.exceptions import DeliveryError
-from alerts.validators import webhook_secret_key
-from core import http
+from alerts.validators import validate_webhook_url, webhook_secret_key
 
 if TYPE_CHECKING:
     from alerts.models import Channel
 
-MAX_RESPONSE_BYTES = 64 * 1024
-MAX_RETRY_AFTER_SECONDS = 60 * 60
-# The receiver rejected this message for good: retrying cannot help.
-PERMANENT_STATUSES = frozenset({400, 401, 403, 404, 422})
-GONE = 410
+__all__ = [
+    "GONE",
+    "KIND",
+    "MAX_RESPONSE_BYTES",
+    "MAX_RETRY_AFTER_SECONDS",
+    "PERMANENT_STATUSES",
+    "raise_for_status",
+    "retry_after",
+    "sign",
+]
 
 
-def payload_for(event: AlertEvent) -> dict[str, Any]:
-    monitor, incident = event.monitor, event.incident
-    return {
-        "type": event.type,
-        "timestamp": isoformat(event.occurred_at),
-        "data": {
-            "monitor": {"id": monitor.id, "name": monitor.name, "url": monitor.url} if monitor else None,
-            "incident": (
-                {
-                    "id": incident.id,
-                    "opened_at": isoformat(incident.opened_at),
-                    "resolved_at": isoformat(event.resolved_at),
-                    "cause": incident.cause,
-                }
-                if incident
-                else None
-            ),
-            "state": event.state,
-        },
-    }
+PREVIOUS_SECRET, PREVIOUS_UNTIL = "previous_secret", "previous_secret_until"  # noqa: S105 - config keys
+PRIVATE_CONFIG = frozenset({PREVIOUS_SECRET, PREVIOUS_UNTIL})
 
 
-def encode(payload: dict[str, Any]) -> bytes:
-    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+def clean(target: str, config: JSON) -> tuple[str, JSON]:
+    """The URL passes the network guard; the config keeps only a secret rotation in progress."""
+    target, _ = clean_target_with(validate_webhook_url)(target, {})
+    return target, {key: value for key, value in (config or {}).items() if key in PRIVATE_CONFIG}
+
+
+def secret_rotation_start(*, config: JSON, old_secret: str, now: datetime) -> JSON:
+    """Keep signing with the old secret too, for ALERTS_SECRET_ROTATION_HOURS (Standard Webhooks' rotation)."""
+    until = now + timedelta(hours=settings.ALERTS_SECRET_ROTATION_HOURS)
+    return {**config, PREVIOUS_SECRET: old_secret, PREVIOUS_UNTIL: isoformat(until)}
+
+
+def _secrets(channel: Channel, now: datetime) -> list[str]:
+    secrets = [channel.secret]
+    until = parse_time(channel.config.get(PREVIOUS_UNTIL))
+    if channel.config.get(PREVIOUS_SECRET) and until is not None and now < until:
+        secrets.append(channel.config[PREVIOUS_SECRET])
+    return secrets
+
+
+def render(payload: JSON, channel: Channel) -> JSON:
+    return payload
 
 
 def sign(*, secret: str, message_id: str, timestamp: int, body: bytes) -> str:
@@ -61,82 +77,37 @@ def sign(*, secret: str, message_id: str, timestamp: int, body: bytes) -> str:
     return "v1," + base64.b64encode(digest).decode()
 
 
-def headers_for(*, channel: Channel, event: AlertEvent, body: bytes, now: datetime) -> dict[str, str]:
+def headers_for(*, channel: Channel, message_id: str, body: bytes, now: datetime) -> dict[str, str]:
     timestamp = int(now.timestamp())
     return {
-        "Content-Type": "application/json",
-        "webhook-id": event.message_id,
+        "webhook-id": message_id,
         "webhook-timestamp": str(timestamp),
-        "webhook-signature": sign(secret=channel.secret, message_id=event.message_id, timestamp=timestamp, body=body),
+        # During a rotation, one signature per secret, space-separated: receivers on either one verify.
+        "webhook-signature": " ".join(
+            sign(secret=secret, message_id=message_id, timestamp=timestamp, body=body)
+            for secret in _secrets(channel, now)
+        ),
     }
 
 
-def send(*, channel: Channel, event: AlertEvent, now: datetime) -> None:
+def send(*, channel: Channel, payload: JSON, message_id: str, now: datetime) -> None:
     """POST the signed event; raise DeliveryError unless the receiver answers 2xx."""
-    body = encode(payload_for(event))
+    body = encode(render(payload, channel))
     try:
-        headers = headers_for(channel=channel, event=event, body=body, now=now)
+        headers = headers_for(channel=channel, message_id=message_id, body=body, now=now)
     except ValueError as exc:
         # Only a row written around channel_create (the admin, a data fix) lacks a valid secret.
         # Transient: setting a secret (channel_update) lets the next attempt through.
         raise DeliveryError("The channel has no valid signing secret.", permanent=False) from exc
-    try:
-        response = http.send(
-            "POST",
-            channel.target,
-            timeout_ms=settings.ALERTS_WEBHOOK_TIMEOUT_MS,
-            max_bytes=MAX_RESPONSE_BYTES,
-            headers=headers,
-            body=body,
-            max_redirects=0,
-        )
-    except http.HttpError as exc:
-        status = exc.extra.get("status_code")
-        if exc.kind == "invalid_response" and isinstance(status, int) and 200 <= status < 300:
-            return  # the receiver accepted the message; only its (unread) reply was garbled
-        raise DeliveryError(f"{exc.kind}: {exc}"[:500], permanent=not _retryable(exc)) from exc
-    raise_for_status(response.status_code, response.headers, now=now)
+    post_json(url=channel.target, body=body, headers=headers, now=now)
 
 
-def _retryable(exc: http.HttpError) -> bool:
-    """Whether sending again may work: a transient kind, or a body that did not decode.
-
-    A body that did not decode behind a non-2xx status is worth another try, like a 5xx; the
-    retry carries the same webhook-id, which receivers dedupe.
-    """
-    return exc.transient or exc.kind == "invalid_response"
-
-
-def raise_for_status(status: int, headers: Mapping[str, str], *, now: datetime) -> None:
-    if 200 <= status < 300:
-        return
-    if status == GONE:
-        raise DeliveryError("HTTP 410 Gone: the receiver removed this endpoint.", permanent=True, disable_channel=True)
-    if status in PERMANENT_STATUSES:
-        raise DeliveryError(f"HTTP {status}: the receiver rejected the message.", permanent=True)
-    if 300 <= status < 400:
-        # A redirect is never followed: it could point anywhere, a private address included.
-        raise DeliveryError(f"HTTP {status}: redirects are not followed.", permanent=False)
-    raise DeliveryError(
-        f"HTTP {status} from the receiver.", permanent=False, retry_after_seconds=retry_after(headers, now=now)
-    )
-
-
-def retry_after(headers: Mapping[str, str], *, now: datetime) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or HTTP-date), capped at an hour."""
-    value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
-    if value is None:
-        return None
-    value = value.strip()
-    # delta-seconds is ASCII digits only: str.isdigit() also accepts "²" or "٣", which float() rejects.
-    if value.isascii() and value.isdigit():
-        seconds = float(value)
-    else:
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError, OverflowError):
-            return None  # neither form: ignored, the normal backoff applies
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - now).total_seconds()
-    return max(0.0, min(seconds, MAX_RETRY_AFTER_SECONDS))
+KIND: Any = ChannelKind(
+    kind="webhook",
+    label="Webhook (signed, Standard Webhooks)",
+    target_help="The https:// URL that receives signed JSON POSTs.",
+    clean=clean,
+    render=render,
+    send=send,
+    has_secret=True,
+)

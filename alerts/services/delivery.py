@@ -13,18 +13,21 @@ from django.db.models import F
 from django.utils import timezone
 
 from alerts import channels
-from alerts.channels import AlertEvent
+from alerts.channels import EVENT_DOWN, EVENT_UP
 from alerts.exceptions import DeliveryError
 from alerts.models import Channel, Notification
+from alerts.services.digest import digests_fold
+from alerts.services.outcomes import outcome_record_side_effects
+from alerts.services.payloads import payload_build
 from alerts.tasks import deliver_notification_task
 
 logger = logging.getLogger(__name__)
 
 BACKOFF_BASE_SECONDS = 5.0
 BACKOFF_CAP_SECONDS = 60.0 * 60
-# A claimed notification is invisible to other workers (and the sweep) this long: longer
-# than any send may take, so a worker killed mid-send has its notification retried after it.
-MIN_CLAIM_LEASE = timedelta(minutes=3)
+# A claimed notification is invisible to other workers (and the sweep) for ALERTS_CLAIM_LEASE_SECONDS
+# (at least twice the send timeout): longer than any send may take, so a worker killed mid-send has
+# its notification retried after it, with the same webhook-id.
 SKIPPED = "skipped"
 # last_error of a notification the claim gives up on: its attempts reached the cap while it was
 # still PENDING, so the last attempt never stored an outcome (its worker died mid-send).
@@ -77,7 +80,10 @@ def _claim(*, notification_id: int, now: datetime) -> str:
 
 
 def _claim_lease() -> timedelta:
-    return max(MIN_CLAIM_LEASE, 2 * timedelta(milliseconds=settings.ALERTS_WEBHOOK_TIMEOUT_MS))
+    return max(
+        timedelta(seconds=settings.ALERTS_CLAIM_LEASE_SECONDS),
+        2 * timedelta(milliseconds=settings.ALERTS_WEBHOOK_TIMEOUT_MS),
+    )
 
 
 def notification_deliver(
@@ -92,13 +98,15 @@ def notification_deliver(
     """
     fixed_now = now
     now = now or timezone.now()
+    _fold_if_held(notification_id=notification_id, now=now)
     claim = _claim(notification_id=notification_id, now=now)
     if claim == _EXHAUSTED:
+        outcome_record_side_effects(notification_id=notification_id, status=Notification.Status.DEAD, now=now)
         return DeliveryOutcome(status=Notification.Status.DEAD, error=EXHAUSTED_ERROR)
     if claim != _CLAIMED:
         return DeliveryOutcome(status=SKIPPED)
     notification = (
-        Notification.objects.select_related("channel", "status_change__monitor", "incident__monitor")
+        Notification.objects.select_related("channel", "status_change__monitor", "incident__monitor", "monitor")
         .filter(id=notification_id)
         .first()
     )
@@ -109,7 +117,12 @@ def notification_deliver(
         error = DeliveryError("The channel is disabled.", permanent=True)
     else:
         try:
-            channels.send(channel=notification.channel, event=event_for(notification), now=now)
+            channels.send(
+                channel=notification.channel,
+                payload=payload_for(notification),
+                message_id=notification.message_id,
+                now=now,
+            )
         except DeliveryError as exc:
             error = exc
         except Exception as exc:
@@ -127,16 +140,32 @@ def notification_deliver(
     return _record(notification=notification, error=error, now=fixed_now or timezone.now(), rng=rng)
 
 
-def event_for(notification: Notification) -> AlertEvent:
+def _fold_if_held(*, notification_id: int, now: datetime) -> None:
+    """A held DOWN/UP whose hold ended first gives a digest of its organisation a chance (services.digest)."""
+    held = (
+        Notification.objects.filter(
+            id=notification_id, event__in=(EVENT_DOWN, EVENT_UP), status=Notification.Status.PENDING, attempts=0
+        )
+        .values_list("channel__organization_id", flat=True)
+        .first()
+    )
+    if held is not None:
+        digests_fold(organization_id=held, now=now)
+
+
+def payload_for(notification: Notification) -> dict[str, object]:
+    """The frozen payload; rows from before payloads were stored are rendered from their relations."""
+    if notification.payload:
+        return notification.payload
     change = notification.status_change
     incident = notification.incident
-    return AlertEvent(
-        type=notification.event,
-        message_id=notification.message_id,
-        occurred_at=change.created_at,
-        state=change.new_state,
-        monitor=incident.monitor if incident is not None else change.monitor,
+    monitor = incident.monitor if incident is not None else (change.monitor if change else notification.monitor)
+    return payload_build(
+        monitor=monitor,
+        event=notification.event,
+        now=notification.created_at,
         incident=incident,
+        status_change=change,
     )
 
 
@@ -166,6 +195,7 @@ def _record(
         Channel.objects.filter(id=notification.channel_id).update(**channel_fields)
     status = str(fields.get("status", Notification.Status.PENDING))
     _log(notification=notification, status=status, error=error, retry_in=retry_in)
+    outcome_record_side_effects(notification_id=notification.id, status=status, now=now)
     return DeliveryOutcome(status=status, retry_in_seconds=retry_in, error=error.message if error else "")
 
 

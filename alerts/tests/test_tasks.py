@@ -103,3 +103,9 @@ def test_sweep_buries_a_pending_notification_at_the_cap(settings, monitor, webho
     assert notification.status == "dead"
     assert sweep_notifications_task.apply().get() == 0
     assert http_target.requests == []
+
+
+def test_settle_flapping_task_runs() -> None:
+    from alerts.tasks import settle_flapping_task  # noqa: PLC0415
+
+    assert settle_flapping_task.apply().get() == 0

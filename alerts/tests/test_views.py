@@ -97,3 +97,17 @@ def test_ten_01_mallory_gets_404_for_alices_channel_pages(client_for, mallory, w
     assert client.get(f"/channels/{webhook.id}/delete/").status_code == 404
     assert Channel.objects.filter(id=webhook.id).exists()
     assert http_target.requests == []
+
+
+def test_channel_create_telegram_takes_the_chat_id_and_keeps_input_on_error(
+    settings, client_for, alice, http_target
+) -> None:
+    settings.ALERTS_TELEGRAM_API_URL = http_target.url
+    token = "123456:" + "A" * 30
+    client = client_for(alice)
+    bad = client.post("/channels/new/", {"kind": "telegram", "name": "tg", "target": token, "chat_id": "not an id"})
+    assert bad.status_code == 200 and "chat id" in bad.content.decode() and token in bad.content.decode()
+
+    client.post("/channels/new/", {"kind": "telegram", "name": "tg", "target": token, "chat_id": "-100200"})
+    channel = Channel.objects.get(kind="telegram")
+    assert (channel.target, channel.config) == (token, {"chat_id": "-100200"})

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from checks.assertions import Failure, check_json, check_keywords, check_status
-from checks.jsonsafe import parse_json_safely
+from checks.jsonsafe import JsonOutcome, parse_json_safely
 from checks.probes.outcome import ProbeOutcome
 from core.http import HttpError, HttpResponse, send
 from monitors.models import Monitor
@@ -56,13 +56,19 @@ def probe_http(monitor: Monitor) -> ProbeOutcome:
         "body_truncated": response.body_truncated,
         "details": details,
     }
-    failure = assert_response(monitor, response)
+    # Parsed once, for the JSON assertions and for contract drift (never a truncated body: IN-06).
+    document = None
+    if monitor.json_assertions or (monitor.track_contract and not response.body_truncated):
+        document = parse_json_safely(response.body, max_bytes=settings.CHECKS_MAX_BODY_BYTES)
+    failure = assert_response(monitor, response, document=document)
     if failure is not None:
         return ProbeOutcome(ok=False, error_kind=failure.kind, error=failure.message, **common)
+    if monitor.track_contract:
+        common |= {"document": document, "content_type": response.headers.get("content-type", "")}
     return ProbeOutcome(ok=True, **common)
 
 
-def assert_response(monitor: Monitor, response: HttpResponse) -> Failure | None:
+def assert_response(monitor: Monitor, response: HttpResponse, *, document: JsonOutcome | None = None) -> Failure | None:
     """Status first, then keywords, then JSON assertions: the first failure is the one reported."""
     failure = check_status(response.status_code, monitor.expected_status)
     if failure is None:
@@ -70,7 +76,8 @@ def assert_response(monitor: Monitor, response: HttpResponse) -> Failure | None:
             response.body, present=monitor.keyword, absent=monitor.keyword_absent, truncated=response.body_truncated
         )
     if failure is None and monitor.json_assertions:
-        document = parse_json_safely(response.body, max_bytes=settings.CHECKS_MAX_BODY_BYTES)
+        if document is None:
+            document = parse_json_safely(response.body, max_bytes=settings.CHECKS_MAX_BODY_BYTES)
         failure = check_json(document, monitor.json_assertions, truncated=response.body_truncated)
     return failure
 

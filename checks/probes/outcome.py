@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from checks.jsonsafe import JsonOutcome
+
 _MAX_ERROR = 500
 
 
@@ -24,6 +26,10 @@ class ProbeOutcome:
     degraded: bool = False
     # Kind-specific facts (TLS expiry and issuer, ping loss and RTT, DNS answers, attempts…), JSON-able.
     details: dict[str, object] = field(default_factory=dict)
+    # Not stored: the parsed body and its Content-Type, handed to checks.drift for monitors that
+    # track their contract (None when the body was not parsed).
+    document: JsonOutcome | None = field(default=None, compare=False, repr=False)
+    content_type: str = field(default="", compare=False)
 
     def as_fields(self) -> dict[str, object]:
         return {

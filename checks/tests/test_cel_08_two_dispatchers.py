@@ -39,6 +39,9 @@ def _run_two_dispatchers(start: datetime) -> tuple[list[tuple[int, datetime, str
         if sender is not None and sender.name == "checks.run_check":
             with lock:
                 runs.append((args[0], datetime.fromisoformat(args[1]), args[2]))
+        elif sender is not None and sender.name == "checks.run_checks":  # a batch: (region, [[id, due], ...])
+            with lock:
+                runs.extend((monitor_id, datetime.fromisoformat(due), args[0]) for monitor_id, due in args[1])
 
     def dispatcher() -> None:
         try:

@@ -6,7 +6,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
-from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -158,6 +157,8 @@ ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_EMAIL_CONFIRMATION_HMAC = True
 # Invitation links to join an organisation stop working after this many days (single use).
 ACCOUNTS_INVITATION_TTL_DAYS = env.int("ACCOUNTS_INVITATION_TTL_DAYS", default=7)
+# A deleted account can be restored this long; then it is deleted for good (accounts.services.account_deletion).
+ACCOUNTS_DELETION_GRACE_DAYS = env.int("ACCOUNTS_DELETION_GRACE_DAYS", default=14)
 # Staff reach /admin/ only with an authenticator app (production turns this on).
 ACCOUNTS_STAFF_REQUIRE_MFA = env.bool("ACCOUNTS_STAFF_REQUIRE_MFA", default=False)
 
@@ -352,24 +353,11 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_WORKER_REDIRECT_STDOUTS = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-CELERY_BEAT_SCHEDULE = {
-    "dispatch-due-checks": {"task": "checks.dispatch_due_checks", "schedule": 1.0, "options": {"expires": 5}},
-    "sweep-status-changes": {"task": "alerts.process_status_changes", "schedule": 15.0, "options": {"expires": 30}},
-    "sweep-notifications": {"task": "alerts.sweep_notifications", "schedule": 30.0, "options": {"expires": 60}},
-    "check-heartbeats": {"task": "checks.check_heartbeats", "schedule": 30.0, "options": {"expires": 60}},
-    "probe-regions": {"task": "checks.probe_regions", "schedule": 30.0, "options": {"expires": 30}},
-    # Hourly/daily rollups of closed hours; catches up after downtime, at most 12 hours a run.
-    "build-rollups": {"task": "checks.build_rollups", "schedule": 300.0, "options": {"expires": 290}},
-    # Daily, off the hour; never with force: a run that would delete over half a table stops.
-    "purge-results": {
-        "task": "checks.purge_results",
-        "schedule": crontab(hour=3, minute=17),
-        "options": {"expires": 3600},
-    },
-}
+# CELERY_BEAT_SCHEDULE (every periodic task, one dispatcher for all monitors): config/settings/beat.py.
 
 # --- Driftwatch ---------------------------------------------------------------
 # The product's own settings (checks, heartbeats, retention, alerts): config/settings/driftwatch.py.
+from .beat import *  # noqa: E402, F403
 from .driftwatch import *  # noqa: E402, F403
 
 # --- logging: JSON lines on stdout -----------------------------------------------

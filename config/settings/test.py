@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, DATABASES, REDIS_URL
+from .base import BASE_DIR, DATABASES, INSTALLED_APPS, REDIS_URL
+from .devtools import DEVTOOLS_APPS, MIGRATION_LINTER_OPTIONS  # noqa: F401 - read by lintmigrations
 
+INSTALLED_APPS = [*INSTALLED_APPS, *DEVTOOLS_APPS]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True
@@ -16,11 +18,16 @@ ALLOW_PRIVATE_TARGETS = True
 MIN_CHECK_INTERVAL = 30
 # Retries inside a run pause a few milliseconds, not half a second (checks.retries).
 CHECKS_RETRY_BASE_MS = 5
+# Test databases reuse organisation ids after a rollback: no per-process maintenance-window cache
+# (checks.windows; its own tests turn it on).
+CHECKS_MAINTENANCE_CACHE_SECONDS = 0
 # allauth's per-address limits (e.g. one confirmation email per 3 minutes) would make tests
 # depend on each other through the cache; rate-limit tests turn them back on.
 ACCOUNT_RATE_LIMITS = False
 # Likewise django-ratelimit and the API throttles: rate-limit tests turn them on (STYLE R14).
 RATELIMIT_ENABLE = False
+# DOWN alerts go out at once, not after the digest hold; digest tests set a hold (alerts.services.digest).
+ALERTS_DIGEST_HOLD_SECONDS = 0
 if not REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 STATIC_ROOT = BASE_DIR / "var" / "test-static"

@@ -10,7 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from monitors import kinds, validators
+from monitors import kinds, validators, validators_contract
 from monitors.models import Monitor
 
 KINDS = tuple(Monitor.Kind.values)
@@ -115,6 +115,12 @@ class MonitorInputSerializer(serializers.Serializer):
     connect_timeout_seconds = _number(validators.validate_timeout)
     read_timeout_seconds = _number(validators.validate_timeout)
     track_contract = serializers.BooleanField(required=False)
+    contract_baseline_samples = _number(validators_contract.validate_contract_baseline_samples)
+    contract_confirmations = _number(validators_contract.validate_contract_confirmations)
+    contract_ignore_paths = StringListField(
+        required=False, validators=[validators_contract.validate_contract_ignore_paths]
+    )
+    contract_alert_additive = serializers.BooleanField(required=False)
     # tcp, ping, dns, tls
     host = _text(253)
     port = _number(validators.validate_port, null=True)
@@ -241,6 +247,10 @@ class MonitorOutputSerializer(serializers.Serializer):
     regions = serializers.ListField(child=serializers.CharField())
     paused = serializers.BooleanField()
     track_contract = serializers.BooleanField()
+    contract_baseline_samples = serializers.IntegerField()
+    contract_confirmations = serializers.IntegerField()
+    contract_ignore_paths = serializers.ListField(child=serializers.CharField())
+    contract_alert_additive = serializers.BooleanField()
     retries = serializers.IntegerField()
     failure_threshold = serializers.IntegerField()
     recovery_threshold = serializers.IntegerField()

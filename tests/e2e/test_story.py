@@ -57,6 +57,8 @@ def celery_processes(tmp_path: Path, smtp_sink: SmtpSink, live_server) -> Iterat
         "EMAIL_URL": smtp_sink.url,
         "ALLOW_PRIVATE_TARGETS": "true",
         "MIN_CHECK_INTERVAL": "1",
+        # A DOWN alert waits this long for a digest (30 s by default); short, so the story's waits hold.
+        "ALERTS_DIGEST_HOLD_SECONDS": "2",
         "SITE_URL": live_server.url,
         "LOG_LEVEL": "INFO",
         **_private_broker(tmp_path),

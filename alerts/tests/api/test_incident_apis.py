@@ -32,7 +32,7 @@ def test_incident_list_owner_and_member_newest_first(request, api_client_for, mo
     body = response.json()
     assert body["count"] == 2 and body["next"] is None and body["previous"] is None
     newer, older = body["results"]
-    assert newer == {
+    assert {key: newer[key] for key in ("id", "monitor", "opened_at", "resolved_at", "cause")} == {
         "id": incidents[0].id,
         "monitor": monitor.id,
         "opened_at": incidents[0].opened_at.isoformat().replace("+00:00", "Z"),

@@ -258,6 +258,25 @@ def test_wh_04_backoff_stays_inside_its_window() -> None:
         assert min(delays) < window * 0.1 and max(delays) > window * 0.9
 
 
+def test_wh_04_the_whole_schedule_of_attempts_fits_in_a_day(settings) -> None:
+    # At most ALERTS_MAX_ATTEMPTS (8) attempts; even if every delay drew the top of its window,
+    # the last attempt comes within 24 h of the first.
+    assert settings.ALERTS_MAX_ATTEMPTS == 8
+    worst = sum(min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**n) for n in range(1, settings.ALERTS_MAX_ATTEMPTS))
+    assert worst <= 24 * 3600
+
+
+def test_wh_04_a_thousand_failures_in_one_second_spread_their_retries_over_the_window() -> None:
+    rng = random.Random(99)
+    window = BACKOFF_BASE_SECONDS * 2
+    second_attempts = sorted(backoff_seconds(1, rng=rng) for _ in range(1000))
+    # No thundering herd: the retries cover at least 80 % of the first backoff window, and no
+    # tenth of the window holds more than a fifth of them.
+    assert second_attempts[-1] - second_attempts[0] >= 0.8 * window
+    tenths = [sum(1 for d in second_attempts if k * window / 10 <= d < (k + 1) * window / 10) for k in range(10)]
+    assert max(tenths) <= 200
+
+
 # --- idempotency -------------------------------------------------------------------------
 
 
@@ -292,3 +311,45 @@ def test_a_down_message_retried_after_recovery_still_says_open(notification, htt
     Incident.objects.filter(id=notification.incident_id).update(resolved_at=timezone.now())
     notification_deliver(notification_id=notification.id)
     assert json.loads(http_target.requests[0].body)["data"]["incident"]["resolved_at"] is None
+
+
+# --- WH-01: secret rotation -----------------------------------------------------------------
+
+
+def test_wh_01_during_a_rotation_both_signatures_are_sent_and_both_verify(
+    settings, api_client_for, alice, monitor, webhook, http_target
+) -> None:
+    from datetime import timedelta  # noqa: PLC0415
+
+    from alerts.channels.webhook import sign  # noqa: PLC0415
+    from alerts.services import channel_update, webhook_secret_generate  # noqa: PLC0415
+
+    old_secret, new_secret = webhook.secret, webhook_secret_generate()
+    channel_update(channel=webhook, secret=new_secret)
+    webhook.refresh_from_db()
+    assert webhook.config["previous_secret"] == old_secret  # kept for the rotation...
+    assert "previous_secret" not in str(api_client_for(alice).get(f"/api/v1/channels/{webhook.id}/").json())
+
+    notification = _notify(monitor, webhook)
+    notification_deliver(notification_id=notification.id)
+    request = http_target.requests[-1]
+    assert len(request.headers["webhook-signature"].split(" ")) == 2
+    Webhook(new_secret).verify(request.body, request.headers)
+    Webhook(old_secret).verify(request.body, request.headers)  # a receiver not yet switched still verifies
+
+    # ...and only for ALERTS_SECRET_ROTATION_HOURS; a rename later does not end it early.
+    channel_update(channel=webhook, name="renamed")
+    webhook.refresh_from_db()
+    assert webhook.config["previous_secret"] == old_secret
+    later = timezone.now() + timedelta(hours=settings.ALERTS_SECRET_ROTATION_HOURS, minutes=1)
+    Incident.objects.filter(monitor=monitor).update(resolved_at=timezone.now())
+    second = _notify(monitor, webhook)
+    notification_deliver(notification_id=second.id, now=later)
+    request = http_target.requests[-1]
+    expected = sign(
+        secret=new_secret,
+        message_id=second.message_id,
+        timestamp=int(request.headers["webhook-timestamp"]),
+        body=request.body,
+    )
+    assert request.headers["webhook-signature"] == expected  # the new secret's signature only

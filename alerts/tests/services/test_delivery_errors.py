@@ -182,29 +182,31 @@ def test_a_test_send_to_a_webhook_without_a_secret_reports_the_error(webhook, ht
 
 # --- any other exception while sending ------------------------------------------------------
 
+BROKEN_PAYLOAD = {"type": "monitor.down", "data": "not an object"}
+
 
 def test_an_unexpected_exception_is_a_transient_failure_logged_once(settings, caplog, monitor, email_channel) -> None:
-    # No email template for this event: the notifier raises KeyError, not a DeliveryError.
+    # A payload that is not the shape renderers expect: the renderer raises, not a DeliveryError.
     notification = _notify(monitor, email_channel)
-    Notification.objects.filter(id=notification.id).update(event="monitor.paused")
+    Notification.objects.filter(id=notification.id).update(payload=BROKEN_PAYLOAD)
     caplog.set_level(logging.INFO, logger=DELIVERY_LOGGER)
     now = timezone.now()
 
     outcome = notification_deliver(notification_id=notification.id, now=now, rng=random.Random(5))
 
     assert outcome.status == "pending"
-    assert outcome.error == "internal error: KeyError"
+    assert outcome.error == "internal error: AttributeError"
     assert outcome.retry_in_seconds == backoff_seconds(1, rng=random.Random(5))
     notification.refresh_from_db()
     assert (notification.status, notification.attempts) == ("pending", 1)
-    assert notification.last_error == "internal error: KeyError"
+    assert notification.last_error == "internal error: AttributeError"
     assert notification.next_attempt_at == now + timedelta(seconds=outcome.retry_in_seconds)
     email_channel.refresh_from_db()
-    assert email_channel.last_error == "internal error: KeyError"
+    assert email_channel.last_error == "internal error: AttributeError"
     tracebacks = [r for r in caplog.records if r.name == DELIVERY_LOGGER and r.exc_info]
     assert len(tracebacks) == 1
     assert tracebacks[0].levelno == logging.ERROR
-    assert tracebacks[0].exc_info[0] is KeyError
+    assert tracebacks[0].exc_info[0] is AttributeError
     assert f"notification={notification.id}" in tracebacks[0].getMessage()
     assert mail.outbox == []
 
@@ -212,7 +214,7 @@ def test_an_unexpected_exception_is_a_transient_failure_logged_once(settings, ca
 def test_an_unexpected_exception_on_every_attempt_ends_dead(settings, monitor, email_channel) -> None:
     settings.ALERTS_MAX_ATTEMPTS = 4
     notification = _notify(monitor, email_channel)
-    Notification.objects.filter(id=notification.id).update(event="monitor.paused")
+    Notification.objects.filter(id=notification.id).update(payload=BROKEN_PAYLOAD)
 
     outcomes = _deliver_until_done(notification)
 
@@ -221,7 +223,7 @@ def test_an_unexpected_exception_on_every_attempt_ends_dead(settings, monitor, e
     assert (notification.status, notification.attempts, notification.last_error) == (
         "dead",
         4,
-        "internal error: KeyError",
+        "internal error: AttributeError",
     )
 
 

@@ -12,7 +12,8 @@ class Command(BaseCommand):
     help = (
         "Delete raw check results and heartbeat pings past each organisation's retention, and rollups "
         "past CHECKS_ROLLUP_RETENTION_DAYS, in batches. Never deletes a monitor's latest result or "
-        "results that status changes (incidents) point at."
+        "results that status changes (incidents) point at. On PostgreSQL, whole day partitions past every "
+        "organisation's retention are dropped by manage_partitions."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
