@@ -17,7 +17,7 @@ from monitors.validators import SECRET_MASK
 pytestmark = pytest.mark.django_db
 
 LIST = "/api/v1/monitors/"
-SECRET = "s3cret-token-4242"
+SECRET = "s3cret-token-Zq9vXw"
 FAKE_DNS = {"db.example.com": ["93.184.216.34"], "internal.test": ["10.0.0.5"], "meta.test": ["169.254.169.254"]}
 
 
@@ -267,7 +267,7 @@ def test_auth_secret_is_never_returned(api_client_for, alice):
     assert "auth_secret" not in created
     for response in (client.get(detail(created["id"])), client.get(LIST)):
         assert SECRET not in response.content.decode()
-        assert "4242" not in response.content.decode()
+        assert "Zq9vXw" not in response.content.decode()
     assert Monitor.objects.get().auth_secret == SECRET
 
 

@@ -16,7 +16,7 @@ from monitors.services import monitor_create
 
 pytestmark = pytest.mark.django_db
 
-SECRET = "s3cret-token-4242"
+SECRET = "s3cret-token-Zq9vXw"
 COMMON = {"name": "Kind test", "interval_seconds": "60", "timeout_seconds": "10"}
 VALID: dict[str, dict[str, str]] = {
     "http": {
@@ -184,7 +184,7 @@ def test_monitor_form_never_shows_the_stored_secret_and_blank_keeps_it(alice):
     )
     client = client_for(alice)
     html = client.get(f"/monitors/{monitor.id}/edit/").content.decode()
-    assert SECRET not in html and "4242" not in html
+    assert SECRET not in html and "Zq9vXw" not in html
     assert 'placeholder="stored — leave blank to keep"' in html
     assert SECRET not in client.get(f"/monitors/{monitor.id}/").content.decode()
 
