@@ -1,11 +1,12 @@
 """CPU and queries of one scheduled check, in-process: the write path without Celery's overhead.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/driftwatch_f REDIS_URL=redis://127.0.0.1:6379/6 \
-        .venv/bin/python -m bench.profile_check --checks 400 [--monitors 50] [--cprofile 25]
+        .venv/bin/python -m bench.profile_check --checks 400 [--monitors 50] [--cprofile 25] [--batch 20]
 
 Creates an organisation and `--monitors` HTTP monitors against bench/target.py (started as a
 subprocess on loopback), then runs checks.tasks.run_check_task's body for `--checks` slots spread
-over the monitors (as a worker would after the dispatcher, minus Celery), and prints the median
+over the monitors (as a worker would after the dispatcher, minus Celery; with --batch N, the body of
+checks.run_checks for N slots at a time, the CPU of a batch shared by its slots), and prints the median
 process CPU per check (the target's CPU is in its own process), SQL queries per check and, with
 --cprofile N, the N costliest functions. It refuses a database whose name has no `_f` or `bench`.
 """
@@ -38,6 +39,7 @@ def main() -> int:
     parser.add_argument("--monitors", type=int, default=50)
     parser.add_argument("--cprofile", type=int, default=0, help="print the N costliest functions")
     parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument("--batch", type=int, default=0, help="slots per checks.run_checks (0: one run_check each)")
     args = parser.parse_args()
     _setup()
     from django.conf import settings  # noqa: PLC0415
@@ -49,7 +51,7 @@ def main() -> int:
         sys.stderr.write(f"refusing database {name!r}: its name must contain 'bench' or end in '_f'\n")
         return 2
     from accounts.services import user_create  # noqa: PLC0415
-    from checks.tasks import run_check_task  # noqa: PLC0415
+    from checks.tasks import run_check_task, run_checks_task  # noqa: PLC0415
     from monitors.models import Monitor  # noqa: PLC0415
     from monitors.services import monitor_create  # noqa: PLC0415
 
@@ -82,27 +84,38 @@ def main() -> int:
             counted[0] += 1
             return execute(sql, params, many, context)
 
-        def one(k: int) -> float:
+        size = max(1, args.batch)
+
+        def slot(k: int) -> list:
             monitor = monitors[k % len(monitors)]
             due = base + timedelta(seconds=60 * (k // len(monitors)))  # each monitor's slots in order
+            return [monitor.id, due.isoformat()]
+
+        def one(k: int) -> float:
+            """CPU per check of the k-th run (or of the k-th batch of `size` slots)."""
             counted[0] = 0
             before = time.process_time()
             with connection.execute_wrapper(count):
-                run_check_task.run(monitor.id, due.isoformat(), "local")
-            queries.append(counted[0])
-            return time.process_time() - before
+                if args.batch:
+                    run_checks_task.run("local", [slot(k * size + i) for i in range(size)])
+                else:
+                    run_check_task.run(*slot(k), "local")
+            queries.append(counted[0] / size)
+            return (time.process_time() - before) / size
 
-        for k in range(args.warmup):
+        runs = max(1, args.checks // size)
+        warmup = max(1, args.warmup // size)
+        for k in range(warmup):
             one(k)
         queries.clear()
         profiler = cProfile.Profile(time.process_time) if args.cprofile else None  # CPU, not wall time
         if profiler:
             profiler.enable()
-        cpu = [one(k) for k in range(args.warmup, args.warmup + args.checks)]
+        cpu = [one(k) for k in range(warmup, warmup + runs)]
         if profiler:
             profiler.disable()
         sys.stdout.write(
-            f"checks {len(cpu)}  cpu per check median {statistics.median(cpu) * 1000:.2f} ms"
+            f"checks {len(cpu) * size}  cpu per check median {statistics.median(cpu) * 1000:.2f} ms"
             f"  mean {statistics.fmean(cpu) * 1000:.2f} ms  queries per check median {statistics.median(queries)}"
             f"  loadavg {open('/proc/loadavg').read().split()[0]}"  # noqa: PTH123, SIM115
             "\n"

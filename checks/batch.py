@@ -7,9 +7,12 @@ the slots it claims together, per region, in messages of up to CHECKS_BATCH_SIZE
 - loads its monitors in one query (a monitor deleted or paused since the claim is skipped);
 - probes them concurrently in threads (probes do no database work, checks.probes), so a slow
   target delays no other slot of the batch, and schedule lag stays that of the dispatcher;
-- stores each result as its probe finishes, through check_result_record, one transaction per
-  result: exactly the single-slot path (unique slot, state machine, outbox, drift), so a batch is
-  idempotent slot by slot.
+- stores the results as their probes finish, those that finish together (within GATHER_SECONDS
+  of each other) in one transaction of a few statements (checks.services.check_results_record: one
+  multi-row INSERT, the state machine set-based), so a slow target delays no other slot's result
+  and a fast batch costs about 6 statements, not 6 per result. Slot by slot it is exactly the
+  single-slot path (unique slot, state machine, outbox, drift): a slot that already has a result
+  sends the group down check_result_record, one slot at a time, and a batch stays idempotent.
 
 A redelivered batch (its worker died: checks.deliveries counts the message) probes nothing
 itself: it re-sends every slot still without a result as its own checks.run_check, so a poison
@@ -20,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import datetime
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -29,12 +32,14 @@ from django.utils import timezone
 from checks.models import CheckResult
 from checks.probes import ProbeOutcome
 from checks.retries import probe_with_retries
-from checks.services import check_result_record
+from checks.services import Recorded, check_results_record
 from monitors.models import Monitor
 
 logger = logging.getLogger(__name__)
 
 Slot = tuple[int, datetime]  # (monitor id, due_at)
+# After a probe finishes, how long to wait for others before storing what has finished (in one go).
+GATHER_SECONDS = 0.05
 
 
 def batch_key(*, region: str, slots: list[Slot]) -> str:
@@ -57,32 +62,41 @@ def checks_execute_batch(*, region: str, slots: list[Slot], max_threads: int) ->
     todo = [(monitors[monitor_id], due) for monitor_id, due in slots if monitor_id in monitors]
     if not todo:
         return 0
-    stored = 0
     pool = ThreadPoolExecutor(max_workers=max(1, min(max_threads, len(todo))), thread_name_prefix="probe")
-    futures: dict[Future[ProbeOutcome], tuple[Monitor, datetime]] = {
+    pending: dict[Future[ProbeOutcome], tuple[Monitor, datetime]] = {
         pool.submit(probe_with_retries, monitor=monitor): (monitor, due) for monitor, due in todo
     }
-    pending = dict(futures)
+    stored = 0
+    finished: list[Recorded] = []  # probed, not stored yet
     try:
-        for future in as_completed(futures):
-            monitor, due = pending.pop(future)
-            try:
-                outcome = future.result()
-            except Exception:
-                logger.exception("probe failed unexpectedly monitor=%s region=%s", monitor.id, region)
-                continue  # no result for this slot: as a lost message, the next slot checks it
-            check_result_record(monitor=monitor, region=region, due_at=due, outcome=outcome)
-            stored += 1
+        while pending:
+            wait(pending, return_when=FIRST_COMPLETED)
+            wait(pending, timeout=GATHER_SECONDS, return_when=ALL_COMPLETED)
+            finished = _collect(pending=pending, region=region)
+            stored += len(check_results_record(region=region, recorded=finished))
+            finished = []
     except SoftTimeLimitExceeded:
-        for monitor, due in pending.values():
-            outcome = ProbeOutcome(
-                started_at=timezone.now(), ok=False, error_kind="timeout", error="The check ran out of time."
-            )
-            check_result_record(monitor=monitor, region=region, due_at=due, outcome=outcome)
-            stored += 1
+        timed_out = ProbeOutcome(
+            started_at=timezone.now(), ok=False, error_kind="timeout", error="The check ran out of time."
+        )
+        finished += [(monitor, due, timed_out) for monitor, due in pending.values()]
+        stored += len(check_results_record(region=region, recorded=finished))
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
     return stored
+
+
+def _collect(*, pending: dict[Future[ProbeOutcome], tuple[Monitor, datetime]], region: str) -> list[Recorded]:
+    """Take the finished probes out of `pending`: (monitor, due_at, outcome) of each that returned."""
+    finished: list[Recorded] = []
+    for future in [future for future in pending if future.done()]:
+        monitor, due = pending.pop(future)
+        try:
+            finished.append((monitor, due, future.result()))
+        except Exception:
+            logger.exception("probe failed unexpectedly monitor=%s region=%s", monitor.id, region)
+            # no result for this slot: as a lost message, the next slot checks it
+    return finished
 
 
 def slots_without_result(*, region: str, slots: list[Slot]) -> list[Slot]:

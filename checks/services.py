@@ -18,7 +18,7 @@ from checks.drift import drift_observe_outcome
 from checks.models import CheckResult, StatusChange
 from checks.probes import ProbeOutcome
 from checks.retries import probe_with_retries
-from checks.transitions import apply_result
+from checks.transitions import apply_result, apply_results
 from monitors.models import Monitor
 from monitors.services import ClaimedSlot, monitor_claim_due_batch
 
@@ -89,19 +89,62 @@ def check_result_record(*, monitor: Monitor, region: str, due_at: datetime, outc
     except IntegrityError:
         # Another delivery of the same slot committed first; its result stands.
         return CheckResult.objects.get(**slot)
+    _log_finished(result=result, outcome=outcome)
+    if change is not None:
+        transaction.on_commit(_nudge_outbox_consumer)
+    return result
+
+
+Recorded = tuple[Monitor, datetime, ProbeOutcome]  # (monitor, due_at, outcome) of one slot
+
+
+def check_results_record(*, region: str, recorded: list[Recorded]) -> list[CheckResult]:
+    """Store many slots' outcomes of one region at once: check_result_record without a round trip per row.
+
+    One transaction: one multi-row INSERT of the results, then checks.transitions.apply_results
+    (a handful of set-based statements for all of them), then contract drift for the monitors that
+    track it. Exactly check_result_record's outcome for each slot; when a slot already has a result
+    (a redelivery or a racing run: the unique slot refuses the insert), the whole batch is rolled
+    back and stored slot by slot through check_result_record, where the stored result stands.
+    """
+    if not recorded:
+        return []
+    stored = [
+        (CheckResult(monitor=monitor, region=region, due_at=due_at, **outcome.as_fields()), monitor, outcome)
+        for monitor, due_at, outcome in (
+            (monitor, due_at, _latency_verdict(outcome=outcome, degraded_latency_ms=monitor.degraded_latency_ms))
+            for monitor, due_at, outcome in recorded
+        )
+    ]
+    try:
+        with transaction.atomic():
+            CheckResult.objects.bulk_create([result for result, _, _ in stored])  # sets each result's id
+            changes = apply_results(applied=[(result, outcome) for result, _, outcome in stored])
+            for result, monitor, outcome in stored:
+                drift_observe_outcome(monitor=monitor, result=result, outcome=outcome)
+    except IntegrityError:
+        return [
+            check_result_record(monitor=monitor, region=region, due_at=due_at, outcome=outcome)
+            for monitor, due_at, outcome in recorded
+        ]
+    for result, _, outcome in stored:
+        _log_finished(result=result, outcome=outcome)
+    if changes:
+        transaction.on_commit(_nudge_outbox_consumer)
+    return [result for result, _, _ in stored]
+
+
+def _log_finished(*, result: CheckResult, outcome: ProbeOutcome) -> None:
     logger.info(
         "check finished monitor=%s region=%s ok=%s degraded=%s status=%s latency_ms=%s error_kind=%s",
-        monitor.id,
-        region,
+        result.monitor_id,
+        result.region,
         outcome.ok,
         outcome.degraded,
         outcome.status_code,
         outcome.latency_ms,
         outcome.error_kind or "-",
     )
-    if change is not None:
-        transaction.on_commit(_nudge_outbox_consumer)
-    return result
 
 
 # The app that consumes the StatusChange outbox (alerts) registers this task. checks knows

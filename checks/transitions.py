@@ -1,7 +1,8 @@
 """Moving a monitor's state after one stored result: region counts, the aggregate, maintenance, the outbox row.
 
-Called by checks.services.check_result_record inside the transaction that stores the result, so a
-redelivered slot (whose insert fails on the unique slot) moves nothing.
+Called by checks.services.check_result_record (one result) and check_results_record (a batch) inside
+the transaction that stores the results, so a redelivered slot (whose insert fails on the unique
+slot) moves nothing.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from checks.state import (
     writes_status_change,
 )
 from checks.windows import maintenance_active_for
+from core.bulk import update_rows
 from monitors.models import Monitor
 
 logger = logging.getLogger(__name__)
@@ -48,29 +50,84 @@ _REGION_FIELDS = ["state", "consecutive_failures", "consecutive_successes", "las
 
 
 def apply_result(*, monitor_id: int, result: CheckResult, outcome: ProbeOutcome) -> StatusChange | None:
-    """Advance the result's region and the monitor under the monitor's row lock; a StatusChange on a flip.
+    """apply_results for one stored result: the StatusChange it wrote, if the state flipped."""
+    changes = apply_results(applied=[(result, outcome)])
+    return changes[0] if changes else None
 
-    The lock orders every region's results of one monitor, so M-of-N is decided on a consistent
-    set of region rows. A paused monitor keeps its state; a result of a slot older than the one
-    its region last applied (a late retry) is stored but moves nothing.
-    Four statements in the common case: lock the monitor (only the columns used here), read its
-    region rows (one query for the reporting region and the others), update the region row,
-    update the monitor; maintenance windows come from a per-process cache (checks.windows).
+
+def apply_results(*, applied: list[tuple[CheckResult, ProbeOutcome]]) -> list[StatusChange]:
+    """Advance each result's region and monitor under the monitors' row locks; a StatusChange per flip.
+
+    The results (any monitors, any regions) were just stored in the caller's transaction. The lock
+    orders every region's results of one monitor, so M-of-N is decided on a consistent set of
+    region rows; monitors are locked in id order, so two batches never deadlock. A paused monitor
+    keeps its state; a result of a slot older than the one its region last applied (a late retry)
+    is stored but moves nothing. Results of one monitor are applied in slot order.
+    Set-based, whatever the number of results (issue 5, write path): one statement locks the
+    monitors (only the columns used here), one reads their region rows, then one insert of new
+    region rows, one update of changed ones, one update of the monitors and one insert of
+    StatusChanges where something flipped; maintenance windows come from a per-process cache
+    (checks.windows).
     """
-    monitor = Monitor.objects.select_for_update().only(*_LOCKED_FIELDS).get(id=monitor_id)
-    if monitor.paused:
-        return None  # paused while the probe ran: keep the result, leave the state alone
-    if monitor.state == PENDING and monitor.state_changed_at is not None:
+    if not applied:
+        return []
+    monitor_ids = sorted({result.monitor_id for result, _ in applied})
+    monitors = {
+        monitor.id: monitor
+        for monitor in Monitor.objects.select_for_update()
+        .only(*_LOCKED_FIELDS)
+        .filter(id__in=monitor_ids)
+        .order_by("id")
+    }
+    rows: dict[int, dict[str, MonitorRegionState]] = {}
+    for row in MonitorRegionState.objects.filter(monitor_id__in=monitor_ids):
+        rows.setdefault(row.monitor_id, {})[row.region] = row
+    changed_rows: dict[int, MonitorRegionState] = {}  # id(row) -> row, existing rows to update
+    new_rows: dict[tuple[int, str], MonitorRegionState] = {}
+    moved: dict[int, Monitor] = {}
+    changes: list[StatusChange] = []
+    for monitor in monitors.values():
+        if monitor.paused or monitor.state != PENDING or monitor.state_changed_at is None:
+            continue
         # Resumed (monitor_update sets PENDING and zero counts): counts from before the pause
         # start over, so a region that was failing then needs K new failures to fail again.
-        MonitorRegionState.objects.filter(monitor=monitor, last_result_at__lt=monitor.state_changed_at).update(
-            state=PENDING, consecutive_failures=0, consecutive_successes=0
-        )
-    rows = {row.region: row for row in MonitorRegionState.objects.filter(monitor_id=monitor_id)}
-    region_row = rows.get(result.region)
-    if region_row is not None and region_row.last_due_at is not None and result.due_at < region_row.last_due_at:
-        return None
-    current = region_row or MonitorRegionState(monitor_id=monitor_id, region=result.region)
+        for row in rows.get(monitor.id, {}).values():
+            if row.last_result_at is not None and row.last_result_at < monitor.state_changed_at:
+                row.state, row.consecutive_failures, row.consecutive_successes = PENDING, 0, 0
+                changed_rows[id(row)] = row
+    for result, outcome in sorted(applied, key=lambda item: (item[0].monitor_id, item[0].due_at)):
+        monitor = monitors.get(result.monitor_id)
+        if monitor is None or monitor.paused:
+            continue  # deleted, or paused while the probe ran: keep the result, leave the state alone
+        region_rows = rows.setdefault(monitor.id, {})
+        region_row = region_rows.get(result.region)
+        if region_row is not None and region_row.last_due_at is not None and result.due_at < region_row.last_due_at:
+            continue
+        if region_row is None:
+            region_row = MonitorRegionState(monitor_id=monitor.id, region=result.region)
+            region_rows[result.region] = new_rows[(monitor.id, result.region)] = region_row
+        elif region_row.pk is not None:
+            changed_rows[id(region_row)] = region_row
+        change = _advance(monitor=monitor, region_rows=region_rows, result=result, outcome=outcome)
+        moved[monitor.id] = monitor
+        if change is not None:
+            changes.append(change)
+    if new_rows:
+        MonitorRegionState.objects.bulk_create(list(new_rows.values()))
+    if changed_rows:
+        update_rows(MonitorRegionState, list(changed_rows.values()), _REGION_FIELDS)
+    if moved:
+        update_rows(Monitor, list(moved.values()), _MONITOR_FIELDS)
+    if changes:
+        StatusChange.objects.bulk_create(changes)
+    return changes
+
+
+def _advance(
+    *, monitor: Monitor, region_rows: dict[str, MonitorRegionState], result: CheckResult, outcome: ProbeOutcome
+) -> StatusChange | None:
+    """One result through the state machine, in memory: its region row, then the monitor's aggregate."""
+    current = region_rows[result.region]
     region_after = next_state(
         MonitorState(current.state, current.consecutive_failures, current.consecutive_successes),
         ok=outcome.ok,
@@ -83,37 +140,31 @@ def apply_result(*, monitor_id: int, result: CheckResult, outcome: ProbeOutcome)
     current.consecutive_successes = region_after.consecutive_successes
     current.last_result_at = outcome.started_at
     current.last_due_at = result.due_at
-    if region_row is None:
-        current.save(force_insert=True)
-    else:
-        current.save(update_fields=_REGION_FIELDS)
-    rows[result.region] = current
 
     before = monitor.state
     regions = _regions_of(monitor=monitor, reporting=result.region)
     after = monitor_state(
         current=before,
-        region_states=[rows[region].state if region in rows else PENDING for region in regions],
+        region_states=[region_rows[region].state if region in region_rows else PENDING for region in regions],
         down_needed=regions_down_needed(region_count=len(regions), configured=monitor.regions_down_threshold),
         in_maintenance=maintenance_active_for(monitor=monitor, now=outcome.started_at),
     )
     _copy_result(monitor=monitor, outcome=outcome, region_after=region_after)
-    change = None
-    if after != before:
-        monitor.state = after
-        monitor.state_changed_at = outcome.started_at
-        logger.info("monitor state changed monitor=%s from=%s to=%s", monitor.id, before, after)
-        if writes_status_change(before=before, after=after):
-            change = StatusChange.objects.create(
-                monitor=monitor,
-                result=result,
-                old_state=before,
-                new_state=after,
-                cause=_cause(outcome),
-                created_at=outcome.started_at,
-            )
-    monitor.save(update_fields=_MONITOR_FIELDS)
-    return change
+    if after == before:
+        return None
+    monitor.state = after
+    monitor.state_changed_at = outcome.started_at
+    logger.info("monitor state changed monitor=%s from=%s to=%s", monitor.id, before, after)
+    if not writes_status_change(before=before, after=after):
+        return None
+    return StatusChange(
+        monitor_id=monitor.id,
+        result=result,
+        old_state=before,
+        new_state=after,
+        cause=_cause(outcome),
+        created_at=outcome.started_at,
+    )
 
 
 def _regions_of(*, monitor: Monitor, reporting: str) -> list[str]:

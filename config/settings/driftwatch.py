@@ -33,8 +33,10 @@ CHECKS_BATCH_SIZE = env.int("CHECKS_BATCH_SIZE", default=20)
 # A new or resumed monitor's first check is due within min(interval, this), spread by its id, so
 # monitors created together stay spread (monitors.schedule); 0: at once. A slot found later than
 # CHECKS_MISSED_AFTER_SECONDS (capped at the interval) is skipped, not run: no burst after an outage.
+# 30 s: a worker restart (the dispatcher runs on the workers) loses no slot (RELIABILITY CEL-04),
+# and a longer outage ends with at most 30 s worth of checks at once.
 CHECKS_FIRST_CHECK_WITHIN_SECONDS = env.int("CHECKS_FIRST_CHECK_WITHIN_SECONDS", default=60)
-CHECKS_MISSED_AFTER_SECONDS = env.int("CHECKS_MISSED_AFTER_SECONDS", default=10)
+CHECKS_MISSED_AFTER_SECONDS = env.int("CHECKS_MISSED_AFTER_SECONDS", default=30)
 # Heartbeat pings: the first N bytes of a ping's body are kept; pings per token and per client address.
 CHECKS_PING_BODY_BYTES = env.int("CHECKS_PING_BODY_BYTES", default=10_000)
 CHECKS_PINGS_PER_TOKEN = env("CHECKS_PINGS_PER_TOKEN", default="60/m")
