@@ -7,6 +7,8 @@ the slots it claims together, per region, in messages of up to CHECKS_BATCH_SIZE
 - loads its monitors in one query (a monitor deleted or paused since the claim is skipped);
 - probes them concurrently in threads (probes do no database work, checks.probes), so a slow
   target delays no other slot of the batch, and schedule lag stays that of the dispatcher;
+- starts no probe before its due_at: the dispatcher sends slots up to CHECKS_DISPATCH_LOOKAHEAD_MS
+  ahead (checks.services), so a probe's thread first waits for its slot (at most that long);
 - stores the results as their probes finish, those that finish together (within GATHER_SECONDS
   of each other) in one transaction of a few statements (checks.services.check_results_record: one
   multi-row INSERT, the state machine set-based), so a slow target delays no other slot's result
@@ -23,10 +25,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import datetime
 
 from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.utils import timezone
 
 from checks.models import CheckResult
@@ -64,7 +68,7 @@ def checks_execute_batch(*, region: str, slots: list[Slot], max_threads: int) ->
         return 0
     pool = ThreadPoolExecutor(max_workers=max(1, min(max_threads, len(todo))), thread_name_prefix="probe")
     pending: dict[Future[ProbeOutcome], tuple[Monitor, datetime]] = {
-        pool.submit(probe_with_retries, monitor=monitor): (monitor, due) for monitor, due in todo
+        pool.submit(_probe_when_due, monitor=monitor, due=due): (monitor, due) for monitor, due in todo
     }
     stored = 0
     finished: list[Recorded] = []  # probed, not stored yet
@@ -84,6 +88,15 @@ def checks_execute_batch(*, region: str, slots: list[Slot], max_threads: int) ->
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
     return stored
+
+
+def _probe_when_due(*, monitor: Monitor, due: datetime) -> ProbeOutcome:
+    """Probe at the slot's due time: wait for it (at most the dispatch lookahead), then probe."""
+    early = (due - timezone.now()).total_seconds()
+    lookahead = settings.CHECKS_DISPATCH_LOOKAHEAD_MS / 1000
+    if early > 0 and lookahead > 0:
+        time.sleep(min(early, lookahead))
+    return probe_with_retries(monitor=monitor)
 
 
 def _collect(*, pending: dict[Future[ProbeOutcome], tuple[Monitor, datetime]], region: str) -> list[Recorded]:

@@ -190,23 +190,31 @@ def status_change_claim(*, status_change_id: int, now: datetime) -> bool:
 # passed (beat calls it every second; a backlog is worked off in batches, never one query per row).
 DISPATCH_BUDGET_SECONDS = 5.0
 EXPIRY_GRACE_SECONDS = 30
+# The most a batch is sent ahead of its first slot (CHECKS_DISPATCH_LOOKAHEAD_MS is capped here).
+MAX_LEAD_SECONDS = 5
 
 
 def checks_dispatch_due(*, now: datetime | None = None, limit: int | None = None) -> int:
-    """Claim every due slot (in batches) and enqueue one run per region; returns how many slots were enqueued.
+    """Claim every slot due by now + CHECKS_DISPATCH_LOOKAHEAD_MS (in batches) and enqueue them; returns how many.
 
     monitors.services.monitor_claim_due_batch claims exactly once per slot (SKIP LOCKED on
     PostgreSQL, a conditional UPDATE elsewhere), so two dispatchers (two beats) never enqueue
     the same slot twice. A slot found too late (beat or workers were down) is skipped, not
     run, and the monitor resumes at its own next slot: an outage ends without a burst. A lost
     message costs that one slot; the monitor's next slot is already scheduled.
+
+    Slots are claimed up to the lookahead (one beat tick, 1 s) before they are due and sent with a
+    countdown to their batch's first slot, and each probe waits for its own due_at (checks.batch):
+    a check starts at its due time, not at the first tick after it (up to a second later) plus
+    the dispatch, and never before it.
     """
     now = now or timezone.now()
+    lookahead = timedelta(milliseconds=max(0, min(settings.CHECKS_DISPATCH_LOOKAHEAD_MS, MAX_LEAD_SECONDS * 1000)))
     batch_size = limit or settings.CHECKS_DISPATCH_BATCH
     started = time.monotonic()
     enqueued = missed = 0
     while True:
-        slots = monitor_claim_due_batch(now=now, limit=batch_size)
+        slots = monitor_claim_due_batch(now=now, limit=batch_size, until=now + lookahead)
         runnable = [slot for slot in slots if not slot.missed]
         missed += len(slots) - len(runnable)
         enqueued += len(runnable)
@@ -221,16 +229,18 @@ def checks_dispatch_due(*, now: datetime | None = None, limit: int | None = None
 def _enqueue_runs(slots: list[ClaimedSlot], *, now: datetime) -> None:
     """Send the claimed slots per region, CHECKS_BATCH_SIZE to a checks.run_checks message (checks.batch).
 
-    A message that has not started within its slots' shortest interval (+ EXPIRY_GRACE_SECONDS)
-    is stale and expires: the next slots supersede it, and an overloaded worker sheds old slots
-    instead of falling further behind. The grace lets a message held by a worker that was killed
-    come back through the visibility timeout while still useful (RELIABILITY CEL-04: 30 s).
+    A batch whose first slot is still ahead is sent with a countdown to it (at most
+    MAX_LEAD_SECONDS). A message that has not started within its slots' shortest interval
+    (+ EXPIRY_GRACE_SECONDS) is stale and expires: the next slots supersede it, and an overloaded
+    worker sheds old slots instead of falling further behind. The grace lets a message held by a
+    worker that was killed come back through the visibility timeout while still useful
+    (RELIABILITY CEL-04: 30 s).
     """
     from checks.tasks import run_checks_task  # noqa: PLC0415 - tasks import services
     from core.queues import region_queue  # noqa: PLC0415
 
     by_region: dict[str, list[ClaimedSlot]] = {}
-    for slot in slots:
+    for slot in sorted(slots, key=lambda slot: slot.due_at):
         for region in slot.regions:
             by_region.setdefault(region, []).append(slot)
     size = max(1, settings.CHECKS_BATCH_SIZE)
@@ -238,8 +248,11 @@ def _enqueue_runs(slots: list[ClaimedSlot], *, now: datetime) -> None:
         for start in range(0, len(region_slots), size):
             chunk = region_slots[start : start + size]
             interval = min(slot.interval_seconds for slot in chunk)
-            run_checks_task.apply_async(
-                args=[region, [[slot.monitor_id, slot.due_at.isoformat()] for slot in chunk]],
-                queue=region_queue(region),
-                expires=now + timedelta(seconds=max(interval, 30) + EXPIRY_GRACE_SECONDS),
-            )
+            args = [region, [[slot.monitor_id, slot.due_at.isoformat()] for slot in chunk]]
+            queue = region_queue(region)
+            expires = now + timedelta(seconds=max(interval, 30) + EXPIRY_GRACE_SECONDS)
+            lead = (chunk[0].due_at - now).total_seconds()
+            if lead <= MAX_LEAD_SECONDS and lead > 0:
+                run_checks_task.apply_async(args=args, queue=queue, expires=expires, countdown=lead)
+            else:
+                run_checks_task.apply_async(args=args, queue=queue, expires=expires)

@@ -9,11 +9,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Case, DateTimeField, Value, When
 from django.utils import timezone
 
 from accounts.models import Organization
 from accounts.services import Actor, audit_record
+from core.bulk import update_rows
 from monitors.kinds import ALL_FIELDS, KIND_DEFAULTS
 from monitors.models import Monitor
 from monitors.schedule import first_check_at, next_due
@@ -178,8 +178,11 @@ def monitor_claim_due(*, monitor_id: int, due_at: datetime, interval_seconds: in
     return claimed == 1
 
 
-def monitor_claim_due_batch(*, now: datetime, limit: int) -> list[ClaimedSlot]:
-    """Claim up to `limit` due slots, oldest first, and move each monitor to its next slot.
+def monitor_claim_due_batch(*, now: datetime, limit: int, until: datetime | None = None) -> list[ClaimedSlot]:
+    """Claim up to `limit` slots due by `until` (default `now`), oldest first; move each monitor to its next slot.
+
+    `until` a little past `now` claims slots just ahead of time (checks.services dispatches them
+    early, to run at their due time); missed is judged against `now`.
 
     On PostgreSQL: one short transaction, `SELECT … FOR UPDATE SKIP LOCKED` then a single
     UPDATE for the whole batch, so two dispatchers (a second beat started by mistake) take
@@ -187,27 +190,25 @@ def monitor_claim_due_batch(*, now: datetime, limit: int) -> list[ClaimedSlot]:
     (SQLite has no SKIP LOCKED) one conditional UPDATE per row, equally exact.
     Missed slots (see _is_missed) are claimed too, so they move on, but flagged not to run.
     """
+    until = max(until or now, now)
     if not connection.features.has_select_for_update_skip_locked:
         return [
             _slot(due, now)
-            for due in monitor_list_due(now=now, limit=limit)
+            for due in monitor_list_due(now=until, limit=limit)
             if monitor_claim_due(
                 monitor_id=due.id, due_at=due.next_check_at, interval_seconds=due.interval_seconds, now=now
             )
         ]
     with transaction.atomic():
-        batch = monitor_list_due(now=now, limit=limit, skip_locked=True)
-        if batch:
-            nexts = [
-                When(
-                    id=due.id,
-                    then=Value(next_due(due_at=due.next_check_at, interval_seconds=due.interval_seconds, now=now)),
-                )
-                for due in batch
-            ]
-            Monitor.objects.filter(id__in=[due.id for due in batch]).update(
-                next_check_at=Case(*nexts, output_field=DateTimeField())
+        batch = monitor_list_due(now=until, limit=limit, skip_locked=True)
+        moved = [
+            Monitor(
+                id=due.id,
+                next_check_at=next_due(due_at=due.next_check_at, interval_seconds=due.interval_seconds, now=now),
             )
+            for due in batch
+        ]
+        update_rows(Monitor, moved, ["next_check_at"])  # one UPDATE ... FROM (VALUES ...) for the batch
     return [_slot(due, now) for due in batch]
 
 

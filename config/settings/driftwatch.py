@@ -28,6 +28,9 @@ CHECKS_MAX_REDIRECTS = env.int("CHECKS_MAX_REDIRECTS", default=5)
 # A PEM bundle of extra CAs the TLS probe trusts besides the system ones (a private CA; the tests).
 CHECKS_EXTRA_CA_FILE = env("CHECKS_EXTRA_CA_FILE", default="")
 CHECKS_DISPATCH_BATCH = env.int("CHECKS_DISPATCH_BATCH", default=500)
+# Slots are claimed and sent this long before they are due (one beat tick), with a countdown, and
+# each probe waits for its own due time: checks start on time, not at the next tick (checks.services).
+CHECKS_DISPATCH_LOOKAHEAD_MS = env.int("CHECKS_DISPATCH_LOOKAHEAD_MS", default=1000)
 # Check slots per checks.run_checks message, probed concurrently in one task (checks.batch).
 CHECKS_BATCH_SIZE = env.int("CHECKS_BATCH_SIZE", default=20)
 # A new or resumed monitor's first check is due within min(interval, this), spread by its id, so

@@ -18,6 +18,9 @@ ALLOW_PRIVATE_TARGETS = True
 MIN_CHECK_INTERVAL = 30
 # Retries inside a run pause a few milliseconds, not half a second (checks.retries).
 CHECKS_RETRY_BASE_MS = 5
+# Tests hand the dispatcher its `now` (real time is earlier): nothing is claimed ahead and no probe
+# waits for its slot; the lookahead's own tests turn it on, and tests/e2e run with the shipped 1 s.
+CHECKS_DISPATCH_LOOKAHEAD_MS = 0
 # Test databases reuse organisation ids after a rollback: no per-process maintenance-window cache
 # (checks.windows; its own tests turn it on).
 CHECKS_MAINTENANCE_CACHE_SECONDS = 0

@@ -24,6 +24,7 @@ import standardwebhooks
 from django.conf import settings
 from django.db import connection
 
+from checks.models import CheckResult
 from conftest import make_user
 from tests.servers import HttpTarget, SmtpSink, wait_for
 
@@ -215,3 +216,8 @@ def _walk_the_story(base: str, target: HttpTarget, receiver: HttpTarget, smtp: S
     assert len([m for m in smtp.messages if "DOWN" in m["Subject"]]) == 1
     assert len([r for r in receiver.requests if json.loads(r.body)["type"] == "monitor.down"]) == 1
     assert all(p.poll() is None for p in processes), "worker and beat stayed up"
+    # Slots go out a beat tick ahead (CHECKS_DISPATCH_LOOKAHEAD_MS, 1 s as shipped) with a countdown:
+    # no probe started before its slot.
+    slots = list(CheckResult.objects.filter(monitor_id=monitor["id"]).values_list("due_at", "started_at"))
+    assert len(slots) >= 3
+    assert all(started >= due for due, started in slots), slots
