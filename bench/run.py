@@ -207,7 +207,11 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 - one linear sc
         end = start + timedelta(seconds=args.duration)
         django.db.connections.close_all()
         time.sleep(max(0.0, (start - datetime.now(UTC)).total_seconds()))
-        first_due = dataset.next_checks(monitor_ids=monitor_ids)  # each monitor's grid, as the product set it
+        # Each monitor's grid, as the product set it, anchored one interval before its next slot: the
+        # dispatcher claims slots up to CHECKS_DISPATCH_LOOKAHEAD_MS ahead, so at the window's start
+        # next_check_at may already be the slot after one due in the window's first second.
+        grid_step = timedelta(seconds=args.interval)
+        first_due = {m: at - grid_step for m, at in dataset.next_checks(monitor_ids=monitor_ids).items()}
         django.db.connections.close_all()
 
         stats = procfs.all_stats()

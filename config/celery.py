@@ -38,8 +38,12 @@ live in config/settings/base.py (CELERY_*); tests/test_celery_config.py pins the
   PostgreSQL restart costs the task that saw it, not an InterfaceError loop (RELIABILITY CEL-07).
 - Scheduling is not Celery's: beat only calls checks.dispatch_due_checks every second, and the
   database claims each (monitor, slot) exactly once (monitors.services.monitor_claim_due_batch),
-  so a second beat started by mistake doubles no check (RELIABILITY CEL-08). Dispatch messages
-  expire after 5 s and check messages after one interval: a backlog never replays stale slots.
+  so a second beat started by mistake doubles no check (RELIABILITY CEL-08). Slots due within
+  the next second (CHECKS_DISPATCH_LOOKAHEAD_MS) are claimed on this tick and sent with a
+  countdown of at most that (an ETA the worker holds in memory, far under the visibility
+  timeout), each probe waiting for its own due time: checks start on time, not up to a tick late.
+  Dispatch messages expire after 5 s and check messages after one interval (+ 30 s): a backlog
+  never replays stale slots.
 """
 
 from __future__ import annotations

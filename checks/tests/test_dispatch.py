@@ -50,13 +50,15 @@ def test_dispatch_runs_each_due_monitor_once_and_moves_its_slot(alice, http_targ
 def test_next_due_is_previous_due_plus_interval_whatever_the_lag(alice, http_target) -> None:
     monitor = make_monitor(organization=organization_of(alice), url=http_target.url)
     due = monitor.next_check_at
-    for lag in (0, 2, 7):  # late but not missed: runs, and the grid does not move
+    # Late but not missed: runs, and the grid does not move. 25 s is a worker restart (the
+    # dispatcher runs on the workers; RELIABILITY CEL-04), under CHECKS_MISSED_AFTER_SECONDS (30).
+    for lag in (0, 2, 7, 25):
         checks_dispatch_due(now=due + timedelta(seconds=lag))
         monitor.refresh_from_db()
         assert monitor.next_check_at == due + timedelta(seconds=60)
         due = monitor.next_check_at
     assert list(CheckResult.objects.order_by("due_at").values_list("due_at", flat=True)) == [
-        due - timedelta(seconds=60 * k) for k in (3, 2, 1)
+        due - timedelta(seconds=60 * k) for k in (4, 3, 2, 1)
     ]
 
 
@@ -70,6 +72,16 @@ def test_missed_slots_after_an_outage_are_skipped_not_replayed(alice, http_targe
     assert (monitor.next_check_at - first) % timedelta(seconds=60) == timedelta(0)  # same phase
     assert not CheckResult.objects.exists()
     assert checks_dispatch_due(now=monitor.next_check_at) == 1  # and its next slot runs
+
+
+def test_a_slot_found_later_than_checks_missed_after_seconds_is_skipped(alice, http_target, settings) -> None:
+    assert settings.CHECKS_MISSED_AFTER_SECONDS == 30  # as shipped
+    monitor = make_monitor(organization=organization_of(alice), url=http_target.url)
+    due = monitor.next_check_at
+    assert checks_dispatch_due(now=due + timedelta(seconds=31)) == 0
+    monitor.refresh_from_db()
+    assert monitor.next_check_at == due + timedelta(seconds=60)  # its next slot, same phase
+    assert not CheckResult.objects.exists()
 
 
 def test_outage_recovery_is_spread_over_the_interval(alice, http_target) -> None:
