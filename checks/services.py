@@ -214,11 +214,16 @@ def checks_dispatch_due(*, now: datetime | None = None, limit: int | None = None
     started = time.monotonic()
     enqueued = missed = 0
     while True:
-        slots = monitor_claim_due_batch(now=now, limit=batch_size, until=now + lookahead)
-        runnable = [slot for slot in slots if not slot.missed]
+        # Claim and publish in one transaction: a dispatcher killed (or a broker lost) between the two
+        # rolls the claim back, and the next tick claims those slots again. Committing first lost
+        # them: claimed, never sent (RELIABILITY CEL-03, a pool child SIGKILLed mid-dispatch). Killed
+        # after publishing but before the commit, a slot is sent twice; the unique slot keeps one result.
+        with transaction.atomic():
+            slots = monitor_claim_due_batch(now=now, limit=batch_size, until=now + lookahead)
+            runnable = [slot for slot in slots if not slot.missed]
+            _enqueue_runs(runnable, now=now)
         missed += len(slots) - len(runnable)
         enqueued += len(runnable)
-        _enqueue_runs(runnable, now=now)
         if len(slots) < batch_size or time.monotonic() - started > DISPATCH_BUDGET_SECONDS:
             break
     if missed:
