@@ -30,13 +30,12 @@ from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, ThreadPoo
 from datetime import datetime
 
 from celery.exceptions import SoftTimeLimitExceeded
-from django.conf import settings
 from django.utils import timezone
 
 from checks.models import CheckResult
 from checks.probes import ProbeOutcome
 from checks.retries import probe_with_retries
-from checks.services import Recorded, check_results_record
+from checks.services import Recorded, check_results_record, dispatch_lookahead
 from monitors.models import Monitor
 
 logger = logging.getLogger(__name__)
@@ -93,7 +92,7 @@ def checks_execute_batch(*, region: str, slots: list[Slot], max_threads: int) ->
 def _probe_when_due(*, monitor: Monitor, due: datetime) -> ProbeOutcome:
     """Probe at the slot's due time: wait for it (at most the dispatch lookahead), then probe."""
     early = (due - timezone.now()).total_seconds()
-    lookahead = settings.CHECKS_DISPATCH_LOOKAHEAD_MS / 1000
+    lookahead = dispatch_lookahead().total_seconds()
     if early > 0 and lookahead > 0:
         time.sleep(min(early, lookahead))
     return probe_with_retries(monitor=monitor)

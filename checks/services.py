@@ -18,7 +18,7 @@ from checks.drift import drift_observe_outcome
 from checks.models import CheckResult, StatusChange
 from checks.probes import ProbeOutcome
 from checks.retries import probe_with_retries
-from checks.transitions import apply_result, apply_results
+from checks.transitions import apply_results
 from monitors.models import Monitor
 from monitors.services import ClaimedSlot, monitor_claim_due_batch
 
@@ -79,20 +79,11 @@ def check_result_record(*, monitor: Monitor, region: str, due_at: datetime, outc
     written. A state flip writes a StatusChange (never into or inside maintenance) and nudges its
     consumer on commit.
     """
-    slot = {"monitor": monitor, "region": region, "due_at": due_at}
-    outcome = _latency_verdict(outcome=outcome, degraded_latency_ms=monitor.degraded_latency_ms)
     try:
-        with transaction.atomic():
-            result = CheckResult.objects.create(**slot, **outcome.as_fields())
-            change = apply_result(monitor_id=monitor.id, result=result, outcome=outcome)
-            drift_observe_outcome(monitor=monitor, result=result, outcome=outcome)  # after the monitor row lock
+        return _store(region=region, recorded=[(monitor, due_at, outcome)])[0]
     except IntegrityError:
         # Another delivery of the same slot committed first; its result stands.
-        return CheckResult.objects.get(**slot)
-    _log_finished(result=result, outcome=outcome)
-    if change is not None:
-        transaction.on_commit(_nudge_outbox_consumer)
-    return result
+        return CheckResult.objects.get(monitor=monitor, region=region, due_at=due_at)
 
 
 Recorded = tuple[Monitor, datetime, ProbeOutcome]  # (monitor, due_at, outcome) of one slot
@@ -101,32 +92,36 @@ Recorded = tuple[Monitor, datetime, ProbeOutcome]  # (monitor, due_at, outcome) 
 def check_results_record(*, region: str, recorded: list[Recorded]) -> list[CheckResult]:
     """Store many slots' outcomes of one region at once: check_result_record without a round trip per row.
 
-    One transaction: one multi-row INSERT of the results, then checks.transitions.apply_results
-    (a handful of set-based statements for all of them), then contract drift for the monitors that
-    track it. Exactly check_result_record's outcome for each slot; when a slot already has a result
-    (a redelivery or a racing run: the unique slot refuses the insert), the whole batch is rolled
-    back and stored slot by slot through check_result_record, where the stored result stands.
+    Exactly check_result_record's outcome for each slot; when a slot already has a result (a
+    redelivery or a racing run: the unique slot refuses the insert), the whole group is rolled back
+    and stored slot by slot through check_result_record, where the stored result stands.
     """
     if not recorded:
         return []
-    stored = [
-        (CheckResult(monitor=monitor, region=region, due_at=due_at, **outcome.as_fields()), monitor, outcome)
-        for monitor, due_at, outcome in (
-            (monitor, due_at, _latency_verdict(outcome=outcome, degraded_latency_ms=monitor.degraded_latency_ms))
-            for monitor, due_at, outcome in recorded
-        )
-    ]
     try:
-        with transaction.atomic():
-            CheckResult.objects.bulk_create([result for result, _, _ in stored])  # sets each result's id
-            changes = apply_results(applied=[(result, outcome) for result, _, outcome in stored])
-            for result, monitor, outcome in stored:
-                drift_observe_outcome(monitor=monitor, result=result, outcome=outcome)
+        return _store(region=region, recorded=recorded)
     except IntegrityError:
         return [
             check_result_record(monitor=monitor, region=region, due_at=due_at, outcome=outcome)
             for monitor, due_at, outcome in recorded
         ]
+
+
+def _store(*, region: str, recorded: list[Recorded]) -> list[CheckResult]:
+    """One transaction for any number of slots: one multi-row INSERT of the results, then
+    checks.transitions.apply_results (a handful of set-based statements for all of them), then
+    contract drift (after the monitor row locks). Raises IntegrityError, storing nothing, when a
+    slot already has a result."""
+    stored: list[tuple[CheckResult, Monitor, ProbeOutcome]] = []
+    for monitor, due_at, outcome in recorded:
+        judged = _latency_verdict(outcome=outcome, degraded_latency_ms=monitor.degraded_latency_ms)
+        result = CheckResult(monitor=monitor, region=region, due_at=due_at, **judged.as_fields())
+        stored.append((result, monitor, judged))
+    with transaction.atomic():
+        CheckResult.objects.bulk_create([result for result, _, _ in stored])  # sets each result's id
+        changes = apply_results(applied=[(result, outcome) for result, _, outcome in stored])
+        for result, monitor, outcome in stored:
+            drift_observe_outcome(monitor=monitor, result=result, outcome=outcome)
     for result, _, outcome in stored:
         _log_finished(result=result, outcome=outcome)
     if changes:
@@ -194,6 +189,11 @@ EXPIRY_GRACE_SECONDS = 30
 MAX_LEAD_SECONDS = 5
 
 
+def dispatch_lookahead() -> timedelta:
+    """How far ahead of their due time slots are claimed and sent: CHECKS_DISPATCH_LOOKAHEAD_MS, capped."""
+    return timedelta(milliseconds=max(0, min(settings.CHECKS_DISPATCH_LOOKAHEAD_MS, MAX_LEAD_SECONDS * 1000)))
+
+
 def checks_dispatch_due(*, now: datetime | None = None, limit: int | None = None) -> int:
     """Claim every slot due by now + CHECKS_DISPATCH_LOOKAHEAD_MS (in batches) and enqueue them; returns how many.
 
@@ -209,7 +209,7 @@ def checks_dispatch_due(*, now: datetime | None = None, limit: int | None = None
     the dispatch, and never before it.
     """
     now = now or timezone.now()
-    lookahead = timedelta(milliseconds=max(0, min(settings.CHECKS_DISPATCH_LOOKAHEAD_MS, MAX_LEAD_SECONDS * 1000)))
+    lookahead = dispatch_lookahead()
     batch_size = limit or settings.CHECKS_DISPATCH_BATCH
     started = time.monotonic()
     enqueued = missed = 0

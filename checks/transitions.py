@@ -1,8 +1,7 @@
 """Moving a monitor's state after one stored result: region counts, the aggregate, maintenance, the outbox row.
 
-Called by checks.services.check_result_record (one result) and check_results_record (a batch) inside
-the transaction that stores the results, so a redelivered slot (whose insert fails on the unique
-slot) moves nothing.
+Called by checks.services (one result or a batch) inside the transaction that stores the results,
+so a redelivered slot (whose insert fails on the unique slot) moves nothing.
 """
 
 from __future__ import annotations
@@ -35,7 +34,7 @@ _MONITOR_FIELDS = [
     "last_error",
     "state_changed_at",
 ]
-# What apply_result reads of the locked monitor (and writes back): not its probe settings.
+# What apply_results reads of the locked monitors (and writes back): not its probe settings.
 _LOCKED_FIELDS = [
     "id",
     "organization_id",
@@ -47,12 +46,6 @@ _LOCKED_FIELDS = [
     *_MONITOR_FIELDS,
 ]
 _REGION_FIELDS = ["state", "consecutive_failures", "consecutive_successes", "last_result_at", "last_due_at"]
-
-
-def apply_result(*, monitor_id: int, result: CheckResult, outcome: ProbeOutcome) -> StatusChange | None:
-    """apply_results for one stored result: the StatusChange it wrote, if the state flipped."""
-    changes = apply_results(applied=[(result, outcome)])
-    return changes[0] if changes else None
 
 
 def apply_results(*, applied: list[tuple[CheckResult, ProbeOutcome]]) -> list[StatusChange]:
@@ -82,7 +75,7 @@ def apply_results(*, applied: list[tuple[CheckResult, ProbeOutcome]]) -> list[St
     rows: dict[int, dict[str, MonitorRegionState]] = {}
     for row in MonitorRegionState.objects.filter(monitor_id__in=monitor_ids):
         rows.setdefault(row.monitor_id, {})[row.region] = row
-    changed_rows: dict[int, MonitorRegionState] = {}  # id(row) -> row, existing rows to update
+    changed_rows: dict[int, MonitorRegionState] = {}  # pk -> existing row to update
     new_rows: dict[tuple[int, str], MonitorRegionState] = {}
     moved: dict[int, Monitor] = {}
     changes: list[StatusChange] = []
@@ -94,7 +87,7 @@ def apply_results(*, applied: list[tuple[CheckResult, ProbeOutcome]]) -> list[St
         for row in rows.get(monitor.id, {}).values():
             if row.last_result_at is not None and row.last_result_at < monitor.state_changed_at:
                 row.state, row.consecutive_failures, row.consecutive_successes = PENDING, 0, 0
-                changed_rows[id(row)] = row
+                changed_rows[row.pk] = row
     for result, outcome in sorted(applied, key=lambda item: (item[0].monitor_id, item[0].due_at)):
         monitor = monitors.get(result.monitor_id)
         if monitor is None or monitor.paused:
@@ -107,7 +100,7 @@ def apply_results(*, applied: list[tuple[CheckResult, ProbeOutcome]]) -> list[St
             region_row = MonitorRegionState(monitor_id=monitor.id, region=result.region)
             region_rows[result.region] = new_rows[(monitor.id, result.region)] = region_row
         elif region_row.pk is not None:
-            changed_rows[id(region_row)] = region_row
+            changed_rows[region_row.pk] = region_row
         change = _advance(monitor=monitor, region_rows=region_rows, result=result, outcome=outcome)
         moved[monitor.id] = monitor
         if change is not None:

@@ -1,7 +1,7 @@
 """Watching a monitor's responses for contract drift: learn the baseline, confirm a change, write the event.
 
-Runs inside checks.services.check_result_record's transaction, after the monitor's row lock is
-taken (checks.transitions.apply_result), so every region's results of one monitor are observed
+Runs inside the transaction that stores the check results (checks.services), after the monitor's row lock is
+taken (checks.transitions.apply_results), so every region's results of one monitor are observed
 one at a time and the learning/confirmation counters never race.
 
 The rules, each for a reason:

@@ -2,7 +2,7 @@
 
 Every write that creates a version locks the monitor's row first, so versions count up without
 gaps or clashes and at most one baseline is current (learning or active) — the same lock
-check_result_record holds while drift_observe runs.
+the check write path (checks.services) holds while drift_observe runs.
 """
 
 from __future__ import annotations
